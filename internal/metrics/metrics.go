@@ -1,0 +1,62 @@
+// Package metrics holds payoutd's Prometheus collectors, so that the worker
+// records and the HTTP surface exposes one set.
+package metrics
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics are payoutd's own collectors. A nil *Metrics records nothing, so
+// code under test may pass nil.
+type Metrics struct {
+	Transitions    *prometheus.CounterVec   // payoutd_state_transitions_total{from,to}
+	CregisCalls    *prometheus.CounterVec   // payoutd_cregis_calls_total{endpoint,code}
+	CregisLatency  *prometheus.HistogramVec // payoutd_cregis_call_duration_seconds{endpoint}
+	ConfigErrors   *prometheus.CounterVec   // payoutd_cregis_config_errors_total{code}
+	RateLimitWaits prometheus.Counter       // payoutd_rate_limit_waits_total
+	Callbacks      *prometheus.CounterVec   // payoutd_callbacks_total{result}
+	Payouts        *prometheus.GaugeVec     // payoutd_payouts{state}, set by the sweeper
+	OldestOpen     prometheus.Gauge         // payoutd_oldest_open_payout_age_seconds
+	Unconfirmed    prometheus.Gauge         // payoutd_unconfirmed_payouts
+	Stuck          prometheus.Gauge         // payoutd_stuck_payouts
+}
+
+// New creates the collectors and registers them with reg.
+func New(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		Transitions: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "payoutd_state_transitions_total", Help: "Payout state transitions.",
+		}, []string{"from", "to"}),
+		CregisCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "payoutd_cregis_calls_total", Help: "Calls to Cregis by endpoint and result code (00000, an error code, http_NNN, transport).",
+		}, []string{"endpoint", "code"}),
+		CregisLatency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "payoutd_cregis_call_duration_seconds", Help: "Latency of calls to Cregis.",
+			Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 15, 30},
+		}, []string{"endpoint"}),
+		ConfigErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "payoutd_cregis_config_errors_total", Help: "Cregis answers that mean payoutd or the project is misconfigured (B0001, E0001, E0003, E0004, E0034, T0062).",
+		}, []string{"code"}),
+		RateLimitWaits: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "payoutd_rate_limit_waits_total", Help: "Tasks that waited for the fleet-wide Cregis rate limit.",
+		}),
+		Callbacks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "payoutd_callbacks_total", Help: "Cregis callbacks by result.",
+		}, []string{"result"}),
+		Payouts: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "payoutd_payouts", Help: "Payout records by state (non-terminal states, as last counted by the sweeper).",
+		}, []string{"state"}),
+		OldestOpen: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "payoutd_oldest_open_payout_age_seconds", Help: "Age of the oldest non-terminal payout.",
+		}),
+		Unconfirmed: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "payoutd_unconfirmed_payouts", Help: "Payouts Cregis knows (E0009) whose cid is unknown: they need an operator or a callback.",
+		}),
+		Stuck: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "payoutd_stuck_payouts", Help: "Non-terminal payouts older than the stuck threshold.",
+		}),
+	}
+	reg.MustRegister(m.Transitions, m.CregisCalls, m.CregisLatency, m.ConfigErrors, m.RateLimitWaits,
+		m.Callbacks, m.Payouts, m.OldestOpen, m.Unconfirmed, m.Stuck)
+	return m
+}

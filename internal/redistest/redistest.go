@@ -1,0 +1,237 @@
+// Package redistest gives each test a Redis of its own.
+//
+// New(t) picks, in order:
+//
+//  1. TEST_REDIS_URL, when set: a shared server the caller provides. Each test
+//     gets a unique Prefix to keep its keys and queue names apart.
+//  2. A private redis-server, started on a free loopback port in a temporary
+//     directory and stopped at cleanup, when redis-server is on the PATH (or
+//     named by REDIS_SERVER_BIN).
+//  3. An in-process miniredis, so that "go test ./..." passes on a machine
+//     without Redis. Setting REDISTEST_REQUIRE_SERVER=1 (as CI does) makes this
+//     fallback fail the test instead.
+package redistest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/hibiken/asynq"
+	"github.com/redis/go-redis/v9"
+)
+
+// Environment variables read by New.
+const (
+	EnvURL           = "TEST_REDIS_URL"
+	EnvRequireServer = "REDISTEST_REQUIRE_SERVER"
+	EnvServerBin     = "REDIS_SERVER_BIN"
+)
+
+// Kind says what kind of Redis a test got.
+type Kind string
+
+// The kinds of Redis New can return.
+const (
+	KindShared  Kind = "shared"  // TEST_REDIS_URL
+	KindPrivate Kind = "private" // a redis-server started for this test
+	KindMemory  Kind = "memory"  // in-process miniredis
+)
+
+// Redis is one test's Redis.
+type Redis struct {
+	Kind Kind
+	// Addr is host:port.
+	Addr string
+	// URL is a redis:// URL for Addr (with the DB of TEST_REDIS_URL).
+	URL string
+	// Prefix is unique to this test; use it for key prefixes and queue names
+	// so that tests sharing a server never see each other's data.
+	Prefix string
+
+	opts *redis.Options
+	cmd  *exec.Cmd
+	dir  string
+}
+
+// New returns a Redis for t, cleaned up when t ends.
+func New(t testing.TB) *Redis {
+	t.Helper()
+	r := &Redis{Prefix: "t" + randomHex(6) + ":"}
+	switch {
+	case os.Getenv(EnvURL) != "":
+		r.useShared(t, os.Getenv(EnvURL))
+	case serverBin() != "":
+		r.startPrivate(t)
+	case os.Getenv(EnvRequireServer) != "":
+		t.Fatalf("redistest: no redis-server on PATH and %s is set", EnvRequireServer)
+	default:
+		r.startMemory(t)
+	}
+	return r
+}
+
+// Options returns go-redis options for this Redis.
+func (r *Redis) Options() *redis.Options {
+	o := *r.opts
+	return &o
+}
+
+// Client returns a go-redis client closed at cleanup.
+func (r *Redis) Client(t testing.TB) *redis.Client {
+	c := redis.NewClient(r.Options())
+	t.Cleanup(func() { _ = c.Close() })
+	return c
+}
+
+// AsynqOpt returns asynq connection options for this Redis.
+func (r *Redis) AsynqOpt() asynq.RedisClientOpt {
+	return asynq.RedisClientOpt{Addr: r.opts.Addr, DB: r.opts.DB, Password: r.opts.Password}
+}
+
+// Restart stops a private redis-server and starts it again on the same port
+// with the same data directory (data is kept only if it was persisted). It
+// fails the test for other kinds.
+func (r *Redis) Restart(t testing.TB) {
+	t.Helper()
+	if r.Kind != KindPrivate {
+		t.Fatalf("redistest: Restart needs a private redis-server, have %s", r.Kind)
+	}
+	r.stop()
+	if err := r.launch(); err != nil {
+		t.Fatalf("redistest: restart: %v", err)
+	}
+}
+
+func serverBin() string {
+	if b := os.Getenv(EnvServerBin); b != "" {
+		return b
+	}
+	b, _ := exec.LookPath("redis-server")
+	return b
+}
+
+func (r *Redis) useShared(t testing.TB, url string) {
+	opts, err := redis.ParseURL(url)
+	if err != nil {
+		t.Fatalf("redistest: %s: %v", EnvURL, err)
+	}
+	r.Kind, r.Addr, r.URL, r.opts = KindShared, opts.Addr, url, opts
+	r.ping(t)
+}
+
+func (r *Redis) startPrivate(t testing.TB) {
+	r.Kind, r.dir = KindPrivate, t.TempDir()
+	var err error
+	for range 5 { // a free port can be taken between probe and bind: try again
+		r.Addr = "127.0.0.1:" + strconv.Itoa(freePort(t))
+		if err = r.launch(); err == nil {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatalf("redistest: start redis-server: %v", err)
+	}
+	t.Cleanup(r.stop)
+	r.URL = "redis://" + r.Addr + "/0"
+	r.opts = &redis.Options{Addr: r.Addr}
+}
+
+func (r *Redis) launch() error {
+	_, port, _ := net.SplitHostPort(r.Addr)
+	r.cmd = exec.Command(serverBin(),
+		"--port", port, "--bind", "127.0.0.1", "--dir", r.dir,
+		"--save", "", "--appendonly", "no", "--daemonize", "no",
+		"--logfile", filepath.Join(r.dir, "redis.log"))
+	if err := r.cmd.Start(); err != nil {
+		return err
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- r.cmd.Wait() }()
+	c := redis.NewClient(&redis.Options{Addr: r.Addr, MaxRetries: -1})
+	defer c.Close()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		select {
+		case err := <-exited:
+			log, _ := os.ReadFile(filepath.Join(r.dir, "redis.log"))
+			return fmt.Errorf("redis-server exited: %v: %s", err, tail(log))
+		default:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		err := c.Ping(ctx).Err()
+		cancel()
+		if err == nil {
+			r.cmd.Cancel = nil
+			go func() { <-exited }()
+			return nil
+		}
+		if time.Now().After(deadline) {
+			_ = r.cmd.Process.Kill()
+			return fmt.Errorf("redis-server not ready: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond) // polling for readiness: no event to await
+	}
+}
+
+func (r *Redis) stop() {
+	if r.cmd != nil && r.cmd.Process != nil {
+		_ = r.cmd.Process.Kill()
+		for i := 0; i < 500; i++ { // wait until the port is free again
+			c, err := net.DialTimeout("tcp", r.Addr, 50*time.Millisecond)
+			if err != nil {
+				break
+			}
+			c.Close()
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+}
+
+func (r *Redis) startMemory(t testing.TB) {
+	m := miniredis.RunT(t)
+	r.Kind, r.Addr = KindMemory, m.Addr()
+	r.URL = "redis://" + r.Addr + "/0"
+	r.opts = &redis.Options{Addr: r.Addr}
+}
+
+func (r *Redis) ping(t testing.TB) {
+	c := redis.NewClient(r.opts)
+	defer c.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := c.Ping(ctx).Err(); err != nil {
+		t.Fatalf("redistest: ping %s: %v", r.Addr, err)
+	}
+}
+
+func freePort(t testing.TB) int {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("redistest: free port: %v", err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+func tail(b []byte) string {
+	if len(b) > 512 {
+		b = b[len(b)-512:]
+	}
+	return string(b)
+}

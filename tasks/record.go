@@ -1,0 +1,61 @@
+package tasks
+
+import (
+	"time"
+
+	"github.com/payoutd/payoutd/cregis"
+)
+
+// State is where a payout is in its life. See the README for the diagram.
+type State string
+
+// Payout states.
+const (
+	StateQueued      State = "queued"      // recorded; no create call made yet
+	StateSubmitting  State = "submitting"  // a create call may have been made; its outcome is not known yet
+	StateSubmitted   State = "submitted"   // Cregis accepted it; cid known; being polled
+	StateUnconfirmed State = "unconfirmed" // Cregis says the id exists (E0009) but the cid is unknown
+	StateSucceeded   State = "succeeded"   // terminal: on chain (Cregis status 6)
+	StateFailed      State = "failed"      // terminal: Cregis status 2, 3, 4 or 7
+	StateRejected    State = "rejected"    // terminal: Cregis refused the create; nothing exists there
+)
+
+// Terminal reports whether s never changes again.
+func (s State) Terminal() bool {
+	return s == StateSucceeded || s == StateFailed || s == StateRejected
+}
+
+// Record is the payout record: the source of truth, one per ThirdPartyID.
+// Its JSON is what the HTTP API returns; fields change only additively.
+type Record struct {
+	Request
+	State         State          `json:"state"`
+	CID           string         `json:"cid,omitempty"` // decimal string: int64 above 2^53
+	CregisStatus  *cregis.Status `json:"cregis_status"` // nil until Cregis reports one
+	TxID          string         `json:"txid,omitempty"`
+	BlockHeight   string         `json:"block_height,omitempty"`
+	BlockTime     int64          `json:"block_time,omitempty"` // Unix ms
+	Attempts      int            `json:"attempts"`             // create calls made
+	LastError     string         `json:"last_error,omitempty"` // sanitised: never a key or a sign
+	QueryEndpoint string         `json:"query_endpoint,omitempty"`
+	PollSeq       int64          `json:"poll_seq,omitempty"` // sequence of the live poll task
+	Stuck         bool           `json:"stuck,omitempty"`    // non-terminal longer than the threshold
+	CreatedAt     time.Time      `json:"created_at"`
+	UpdatedAt     time.Time      `json:"updated_at"`
+	History       []Transition   `json:"history"`
+}
+
+// Transition is one entry of a record's history.
+type Transition struct {
+	At     time.Time `json:"at"`
+	From   State     `json:"from"`
+	To     State     `json:"to"`
+	Reason string    `json:"reason"`
+}
+
+// LegalTransition reports whether a record may move from one state to
+// another. Terminal states never move; a same-state update is legal for
+// non-terminal states.
+func LegalTransition(from, to State) bool {
+	panic("unimplemented")
+}
