@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -91,3 +92,7 @@ func (p *Pipeline) Retry(ctx context.Context, id string) (*tasks.Record, error) 
 func (p *Pipeline) Resolve(ctx context.Context, id, cid string) (*tasks.Record, error) {
 	panic("unimplemented")
 }
+
+// ErrOutcomeConflict is returned by ApplyCallback when the record is terminal
+// with a different outcome than the callback reports.
+var ErrOutcomeConflict = errors.New("callback conflicts with the recorded terminal outcome")
