@@ -1,6 +1,9 @@
 package tasks
 
-import "errors"
+import (
+	"errors"
+	"fmt"
+)
 
 // ValidationError says which field of a Request is invalid and why.
 type ValidationError struct {
@@ -27,6 +30,7 @@ const (
 	CodeInvalidSource       = "invalid_source"
 	CodeInvalidNotifyURL    = "invalid_notify_url"
 	CodeInvalidMetadata     = "invalid_metadata"
+	CodeInvalidRemark       = "invalid_remark" // not valid UTF-8
 )
 
 // Errors of the record store and the producer.
@@ -34,4 +38,29 @@ var (
 	ErrNotFound          = errors.New("payout not found")
 	ErrConflict          = errors.New("a different payout with this third_party_id exists")
 	ErrIllegalTransition = errors.New("illegal payout state transition")
+	// ErrContention means Store.Update kept losing the compare-and-set to
+	// concurrent updates of the same record; nothing was written. Retry later.
+	ErrContention = errors.New("payout record update kept losing to concurrent updates")
+	// ErrInvalidCursor means a List cursor was not one List returned.
+	ErrInvalidCursor = errors.New("invalid list cursor")
 )
+
+// TransitionError is the error Store.Update returns for a move the state
+// machine forbids (LegalTransition), including any change of a terminal
+// record. It matches ErrIllegalTransition with errors.Is. An empty To means
+// the record was already terminal and fn was not applied: callers treat that
+// as "already settled".
+type TransitionError struct {
+	ID       string
+	From, To State
+}
+
+func (e *TransitionError) Error() string {
+	if e.To == "" {
+		return fmt.Sprintf("%v: payout %s is %s, which is terminal", ErrIllegalTransition, e.ID, e.From)
+	}
+	return fmt.Sprintf("%v: payout %s from %s to %s", ErrIllegalTransition, e.ID, e.From, e.To)
+}
+
+// Unwrap makes errors.Is(err, ErrIllegalTransition) hold.
+func (e *TransitionError) Unwrap() error { return ErrIllegalTransition }

@@ -1,6 +1,7 @@
 package tasks
 
 import (
+	"slices"
 	"time"
 
 	"github.com/payoutd/payoutd/cregis"
@@ -53,9 +54,32 @@ type Transition struct {
 	Reason string    `json:"reason"`
 }
 
+// transitions is the state machine: the states each state may move to. It
+// is the single source of truth (LegalTransition reads it; the package doc
+// draws it). A submitting record may jump straight to a terminal state or to
+// submitted because a Cregis callback or a poll can beat the create response.
+var transitions = map[State][]State{
+	StateQueued:      {StateSubmitting, StateRejected},
+	StateSubmitting:  {StateSubmitting, StateSubmitted, StateUnconfirmed, StateRejected, StateSucceeded, StateFailed},
+	StateSubmitted:   {StateSubmitted, StateSucceeded, StateFailed},
+	StateUnconfirmed: {StateUnconfirmed, StateSubmitted, StateSucceeded, StateFailed},
+}
+
+// States lists every state, in the order of a payout's life.
+var States = []State{
+	StateQueued, StateSubmitting, StateSubmitted, StateUnconfirmed,
+	StateSucceeded, StateFailed, StateRejected,
+}
+
+// Valid reports whether s is one of the named states.
+func (s State) Valid() bool { return slices.Contains(States, s) }
+
 // LegalTransition reports whether a record may move from one state to
 // another. Terminal states never move; a same-state update is legal for
-// non-terminal states.
+// non-terminal states. The table is in the package documentation.
 func LegalTransition(from, to State) bool {
-	panic("unimplemented")
+	if from == to {
+		return from.Valid() && !from.Terminal()
+	}
+	return slices.Contains(transitions[from], to)
 }

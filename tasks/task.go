@@ -1,6 +1,9 @@
 package tasks
 
 import (
+	"encoding/json"
+	"fmt"
+	"strconv"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -52,20 +55,111 @@ type NotifyPayload struct {
 	ThirdPartyID string `json:"third_party_id"`
 }
 
+// Retry budgets of the task types. asynq counts a retry only when the
+// handler's error is a failure (the worker's IsFailure decides), so errors
+// that mean "not yet" (a held payout, a rate limit) consume nothing.
+const (
+	// SubmitMaxRetry is high on purpose: a submit whose outcome is unknown
+	// must be retried with the same third_party_id until the payout is
+	// settled, and a Cregis outage can last hours. With a retry delay capped
+	// at a few minutes, 25 retries (asynq's default) would archive submits
+	// within an hour or two of an outage; 1000 covers days, and the sweeper
+	// re-drives a record whose task was archived anyway.
+	SubmitMaxRetry = 1000
+	// PollMaxRetry: a poll continues until the payout is terminal, for the
+	// same reasons as a submit.
+	PollMaxRetry = 1000
+	// NotifyMaxRetry bounds deliveries to a producer's notify_url, which is
+	// not ours to wait on forever (the events stream and the API remain).
+	NotifyMaxRetry = 25
+)
+
 // NewSubmitTask returns a submit task with its default options: queue, a
 // TaskID derived from the id (so an enqueue is idempotent), timeout.
+// MaxRetry is SubmitMaxRetry; Retention is 0, so once the task completes the
+// TaskID is free for a re-drive.
 func NewSubmitTask(q Queues, id string, timeout time.Duration) (*asynq.Task, error) {
-	panic("unimplemented")
+	return newTask(TypeSubmit, id, SubmitPayload{ThirdPartyID: id},
+		asynq.Queue(q.Submit), asynq.TaskID(SubmitTaskID(id)), asynq.Timeout(timeout),
+		asynq.MaxRetry(SubmitMaxRetry), asynq.Retention(0))
 }
 
-// NewPollTask returns a poll task for sequence seq, due after delay.
+// NewPollTask returns a poll task for sequence seq, due after delay. Its
+// TaskID includes seq, so each scheduled poll is enqueued once; the handler
+// ignores a poll whose seq is not the record's PollSeq.
 func NewPollTask(q Queues, id string, seq int64, delay, timeout time.Duration) (*asynq.Task, error) {
-	panic("unimplemented")
+	return newTask(TypePoll, id, PollPayload{ThirdPartyID: id, Seq: seq},
+		asynq.Queue(q.Poll), asynq.TaskID(PollTaskID(id, seq)), asynq.ProcessIn(delay),
+		asynq.Timeout(timeout), asynq.MaxRetry(PollMaxRetry), asynq.Retention(0))
+}
+
+// NewNotifyTask returns a task that delivers a settled payout's outcome to its
+// notify_url, with TaskID "notify:"+id (one delivery per payout).
+func NewNotifyTask(q Queues, id string, timeout time.Duration) (*asynq.Task, error) {
+	return newTask(TypeNotify, id, NotifyPayload{ThirdPartyID: id},
+		asynq.Queue(q.Notify), asynq.TaskID(NotifyTaskID(id)), asynq.Timeout(timeout),
+		asynq.MaxRetry(NotifyMaxRetry), asynq.Retention(0))
+}
+
+// NewSweepTask returns the sweeper's task on the Maintenance queue. It has no
+// payload and is Unique for unique (at least a second; use the sweep
+// interval), so the schedulers of a fleet enqueue one sweep per period. Unique
+// rather than a fixed TaskID: an archived sweep would hold a TaskID for
+// months, while the uniqueness lock expires. It is not retried: the next
+// period sweeps again.
+func NewSweepTask(q Queues, timeout, unique time.Duration) *asynq.Task {
+	return asynq.NewTask(TypeSweep, nil, asynq.Queue(q.Maintenance), asynq.Timeout(timeout),
+		asynq.Unique(max(unique, time.Second)), asynq.MaxRetry(0), asynq.Retention(0))
+}
+
+// SubmitTaskID is the TaskID of a payout's submit task.
+func SubmitTaskID(id string) string { return "submit:" + id }
+
+// PollTaskID is the TaskID of a payout's poll task with sequence seq.
+func PollTaskID(id string, seq int64) string { return "poll:" + id + ":" + strconv.FormatInt(seq, 10) }
+
+// NotifyTaskID is the TaskID of a payout's notify task.
+func NotifyTaskID(id string) string { return "notify:" + id }
+
+func newTask(typ, id string, payload any, opts ...asynq.Option) (*asynq.Task, error) {
+	if !validThirdPartyID(id) {
+		return nil, fmt.Errorf("tasks: new %s task: invalid third_party_id %q", typ, id)
+	}
+	b, err := json.Marshal(payload)
+	if err != nil {
+		return nil, fmt.Errorf("tasks: new %s task: %w", typ, err)
+	}
+	return asynq.NewTask(typ, b, opts...), nil
 }
 
 // ParseSubmit decodes a submit payload; one that cannot be decoded is wrapped
 // with asynq.SkipRetry.
-func ParseSubmit(t *asynq.Task) (SubmitPayload, error) { panic("unimplemented") }
+func ParseSubmit(t *asynq.Task) (SubmitPayload, error) {
+	var p SubmitPayload
+	return p, parsePayload(t, &p, &p.ThirdPartyID)
+}
 
 // ParsePoll decodes a poll payload, wrapping asynq.SkipRetry on failure.
-func ParsePoll(t *asynq.Task) (PollPayload, error) { panic("unimplemented") }
+func ParsePoll(t *asynq.Task) (PollPayload, error) {
+	var p PollPayload
+	return p, parsePayload(t, &p, &p.ThirdPartyID)
+}
+
+// ParseNotify decodes a notify payload, wrapping asynq.SkipRetry on failure.
+func ParseNotify(t *asynq.Task) (NotifyPayload, error) {
+	var p NotifyPayload
+	return p, parsePayload(t, &p, &p.ThirdPartyID)
+}
+
+// parsePayload decodes t's payload into p and checks the id it holds. A
+// payload that cannot be decoded will never decode: the error wraps
+// asynq.SkipRetry so the task is archived at once.
+func parsePayload(t *asynq.Task, p any, id *string) error {
+	if err := json.Unmarshal(t.Payload(), p); err != nil {
+		return fmt.Errorf("%w: %s payload: %v", asynq.SkipRetry, t.Type(), err)
+	}
+	if !validThirdPartyID(*id) {
+		return fmt.Errorf("%w: %s payload: missing or invalid third_party_id", asynq.SkipRetry, t.Type())
+	}
+	return nil
+}
