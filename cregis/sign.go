@@ -5,7 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -19,10 +19,12 @@ import (
 // key1value1key2value2..., strings verbatim and integers in base 10, the API
 // key is prepended, and the result is the lowercase hex MD5 of those bytes.
 //
-// Values may be string, json.Number, bool, any Go integer type, or nested
-// values (which are rendered as compact JSON). Floats are refused by
-// formatting them with strconv 'f' precision -1, which callers must not rely on:
-// Cregis integers never travel as floats in this package.
+// Values may be of any string kind (json.Number included: its text is used
+// verbatim), any integer kind, or bool ("true"/"false"). Floats are formatted
+// without an exponent (strconv 'f', precision -1) but lose digits above 2^53:
+// pass integers as int64 or json.Number. Anything else (maps, slices) is
+// rendered as compact JSON; Cregis bodies are flat, so ParseCallback refuses
+// such values before they reach Sign.
 func Sign(apiKey string, fields map[string]any) string {
 	keys := make([]string, 0, len(fields))
 	for k, v := range fields {
@@ -44,49 +46,41 @@ func Sign(apiKey string, fields map[string]any) string {
 }
 
 // Verify reports whether sign is the signature of fields under apiKey. The
-// comparison runs in constant time.
+// comparison runs in constant time; hex digits may be of either case.
 func Verify(apiKey string, fields map[string]any, sign string) bool {
 	want := Sign(apiKey, fields)
 	return subtle.ConstantTimeCompare([]byte(want), []byte(strings.ToLower(sign))) == 1
 }
 
+// isEmptyValue reports whether v is left out of the signature: nil, or a
+// string (of any string type, json.Number included) that is empty.
 func isEmptyValue(v any) bool {
-	switch v := v.(type) {
-	case nil:
+	if v == nil {
 		return true
-	case string:
-		return v == ""
-	case json.Number:
-		return v == ""
 	}
-	return false
+	rv := reflect.ValueOf(v)
+	return rv.Kind() == reflect.String && rv.Len() == 0
 }
 
+// formatValue renders one value as the recipe wants it: strings verbatim,
+// integers in base 10, booleans as true/false.
 func formatValue(v any) string {
-	switch v := v.(type) {
-	case string:
-		return v
-	case json.Number:
-		return v.String()
-	case bool:
-		return strconv.FormatBool(v)
-	case int:
-		return strconv.FormatInt(int64(v), 10)
-	case int32:
-		return strconv.FormatInt(int64(v), 10)
-	case int64:
-		return strconv.FormatInt(v, 10)
-	case uint64:
-		return strconv.FormatUint(v, 10)
-	case float64:
-		return strconv.FormatFloat(v, 'f', -1, 64)
-	case Status:
-		return strconv.Itoa(int(v))
-	default:
-		b, err := json.Marshal(v)
-		if err != nil {
-			return fmt.Sprint(v)
-		}
-		return string(b)
+	rv := reflect.ValueOf(v)
+	switch rv.Kind() {
+	case reflect.String:
+		return rv.String()
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return strconv.FormatInt(rv.Int(), 10)
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64, reflect.Uintptr:
+		return strconv.FormatUint(rv.Uint(), 10)
+	case reflect.Bool:
+		return strconv.FormatBool(rv.Bool())
+	case reflect.Float32, reflect.Float64:
+		return strconv.FormatFloat(rv.Float(), 'f', -1, rv.Type().Bits())
 	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return ""
+	}
+	return string(b)
 }
