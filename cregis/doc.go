@@ -10,11 +10,19 @@
 //     the named codes (ErrDuplicateThirdPartyID, ErrSignature, ErrParameter, ...).
 //   - *HTTPError: Cregis answered with a non-2xx status, or with a body that is
 //     not the envelope. The request reached the server: its outcome is unknown.
+//     A "00000" envelope whose data lacks the cid of a create (or the status of
+//     a query) is reported the same way: Cregis may have created the payout, but
+//     the answer cannot be trusted.
 //   - *TransportError: the exchange failed below HTTP. Its Sent field says
 //     whether the request may have reached Cregis.
+//   - *RequestError: the client refused to send the request (a required field
+//     empty, a string not valid UTF-8). Nothing was sent.
 //
 // OutcomeUnknown tells which of these leave a create call's outcome open: a
 // caller must then retry with the same third_party_id, never a new one.
+// NotApplied tells which prove the call changed nothing.
+//
+// No error string contains the API key or a sign value.
 //
 // It depends on the standard library only.
 package cregis

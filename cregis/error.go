@@ -15,7 +15,7 @@ const CodeOK = "00000"
 type APIError struct {
 	Op   string // the endpoint path, e.g. "/api/v2/payout"
 	Code string // e.g. "E0009"
-	Msg  string // Cregis's message, as received
+	Msg  string // Cregis's message, sanitised like HTTPError.Body
 }
 
 func (e *APIError) Error() string {
@@ -60,13 +60,19 @@ var (
 	ErrSubscriptionQuota     = &APIError{Code: "T0062"} // subscription quota exhausted
 )
 
-// HTTPError is a response that is not a Cregis envelope: a non-2xx status, or
-// a 2xx body that does not decode as the envelope. The request reached the
-// server, so the outcome of a create call is unknown.
+// HTTPError is a response that is not a usable Cregis envelope: a non-2xx
+// status (a redirect included: redirects are never followed), a 2xx body that
+// does not decode as the envelope, a body larger than MaxResponseBytes, or a
+// "00000" envelope whose data lacks what the call returns (a create without a
+// positive cid, a query without a status). The request reached the server, so
+// the outcome of a create call is unknown.
 type HTTPError struct {
 	Op         string // the endpoint path
 	StatusCode int    // the HTTP status
-	Body       string // the start of the body, at most 256 bytes, for diagnosis
+	// Body is the start of the body for diagnosis: at most 256 bytes, control
+	// characters and invalid UTF-8 replaced, the API key and the request's
+	// sign redacted.
+	Body string
 }
 
 func (e *HTTPError) Error() string {
@@ -96,6 +102,29 @@ func (e *TransportError) Error() string {
 // context.Canceled stay reachable through errors.Is.
 func (e *TransportError) Unwrap() error { return e.Err }
 
+// ErrInvalidRequest is matched by every *RequestError.
+var ErrInvalidRequest = errors.New("cregis: invalid request")
+
+// RequestError is a request the client refused to send because a field is
+// invalid (a required field empty, a string that is not valid UTF-8, a
+// non-positive cid). Nothing was sent. errors.Is matches it against
+// ErrInvalidRequest and, as Cregis would have answered with an Axxxx code,
+// against ErrParameter.
+type RequestError struct {
+	Op     string // the endpoint path
+	Field  string // the wire name of the field, e.g. "third_party_id"
+	Reason string // e.g. "is required"
+}
+
+func (e *RequestError) Error() string {
+	return fmt.Sprintf("cregis %s: invalid request: %s %s", e.Op, e.Field, e.Reason)
+}
+
+// Is matches ErrInvalidRequest and ErrParameter.
+func (e *RequestError) Is(target error) bool {
+	return target == ErrInvalidRequest || target == ErrParameter
+}
+
 // OutcomeUnknown reports whether err leaves open whether Cregis applied the
 // call: an *HTTPError, or a *TransportError whose request may have been sent.
 // A create whose outcome is unknown must be retried with the same
@@ -114,11 +143,15 @@ func OutcomeUnknown(err error) bool {
 
 // NotApplied reports whether err proves that this call changed nothing at
 // Cregis: an *APIError (for ErrDuplicateThirdPartyID an earlier call created
-// the payout, this one did not), or a *TransportError for a request that was
-// never sent.
+// the payout, this one did not), a *RequestError, or a *TransportError for a
+// request that was never sent.
 func NotApplied(err error) bool {
 	var ae *APIError
 	if errors.As(err, &ae) {
+		return true
+	}
+	var re *RequestError
+	if errors.As(err, &re) {
 		return true
 	}
 	var te *TransportError
