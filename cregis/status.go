@@ -77,11 +77,68 @@ type PayoutInfo struct {
 }
 
 // SubAddressWithdrawalInfo queries POST /api/v1/sub_address_withdrawal/info.
+// A "00000" answer without a status is an *HTTPError.
 func (c *Client) SubAddressWithdrawalInfo(ctx context.Context, cid int64) (*PayoutInfo, error) {
-	panic("unimplemented")
+	return c.query(ctx, PathSubAddressWithdrawalInfo, cid)
 }
 
-// PayoutQuery queries POST /api/v1/payout/query.
+// PayoutQuery queries POST /api/v1/payout/query. Its recipient, "address" on
+// the wire, is reported as ToAddress.
 func (c *Client) PayoutQuery(ctx context.Context, cid int64) (*PayoutInfo, error) {
-	panic("unimplemented")
+	return c.query(ctx, PathPayoutQuery, cid)
+}
+
+func (c *Client) query(ctx context.Context, op string, cid int64) (*PayoutInfo, error) {
+	r := newRequest(op)
+	r.id("cid", cid)
+	var d infoData
+	if err := c.call(ctx, r, &d); err != nil {
+		return nil, err
+	}
+	return d.info(), nil
+}
+
+// infoData is the data of both query endpoints, decoded tolerantly: integers
+// from numbers or strings (exactly), strings from strings or numbers.
+type infoData struct {
+	PID          wireInt    `json:"pid"`
+	ChainID      wireString `json:"chain_id"`
+	TokenID      wireString `json:"token_id"`
+	Currency     wireString `json:"currency"`
+	FromAddress  wireString `json:"from_address"`
+	ToAddress    wireString `json:"to_address"`
+	Address      wireString `json:"address"`
+	Amount       wireString `json:"amount"`
+	Status       wireInt    `json:"status"`
+	ThirdPartyID wireString `json:"third_party_id"`
+	Remark       wireString `json:"remark"`
+	Memo         wireString `json:"memo"`
+	TxID         wireString `json:"txid"`
+	BlockHeight  wireString `json:"block_height"`
+	BlockTime    wireInt    `json:"block_time"`
+}
+
+func (d *infoData) complete() bool { return d.Status.Set }
+
+func (d *infoData) info() *PayoutInfo {
+	to := d.ToAddress
+	if to == "" {
+		to = d.Address
+	}
+	return &PayoutInfo{
+		PID:          d.PID.Val,
+		ChainID:      string(d.ChainID),
+		TokenID:      string(d.TokenID),
+		Currency:     string(d.Currency),
+		FromAddress:  string(d.FromAddress),
+		ToAddress:    string(to),
+		Amount:       string(d.Amount),
+		Status:       Status(d.Status.Val),
+		ThirdPartyID: string(d.ThirdPartyID),
+		Remark:       string(d.Remark),
+		Memo:         string(d.Memo),
+		TxID:         string(d.TxID),
+		BlockHeight:  string(d.BlockHeight),
+		BlockTime:    d.BlockTime.Val,
+	}
 }
