@@ -1,8 +1,8 @@
 package worker
 
 import (
-	"context"
 	"errors"
+	"net/http"
 	"time"
 
 	"github.com/hibiken/asynq"
@@ -19,6 +19,9 @@ type Config struct {
 	Redis redis.UniversalClient
 	// Asynq enqueues tasks (polls, re-drives). Required.
 	Asynq *asynq.Client
+	// Inspector finds and re-runs tasks (sweeper, operator retry). Default:
+	// an inspector over Redis, which must then be asynq's Redis too.
+	Inspector *asynq.Inspector
 	// Cregis is the Cregis client. Required.
 	Cregis *cregis.Client
 	// Store is the record store. Required.
@@ -31,6 +34,10 @@ type Config struct {
 	CallbackURL string
 	// PollMinInterval and PollMaxInterval bound the poll schedule. Defaults 15s and 10m.
 	PollMinInterval, PollMaxInterval time.Duration
+	// NotFoundAfter is how long after its submission a payout Cregis does not
+	// find (on either query endpoint) is flagged in LastError. It is never
+	// failed for that: Cregis gave us its cid. Default 10m.
+	NotFoundAfter time.Duration
 	// StuckAfter flags a non-terminal payout older than this. Default 24h.
 	StuckAfter time.Duration
 	// RateLimit is the fleet-wide number of Cregis calls per second; 0 is unlimited.
@@ -38,6 +45,16 @@ type Config struct {
 	// CregisTimeout is the Cregis client's per-call timeout, used to size the
 	// task timeout and the submit lease. Default cregis.DefaultTimeout.
 	CregisTimeout time.Duration
+	// SubmitTimeout is the timeout of the submit tasks the worker enqueues
+	// again (sweeper, operator retry). Default 60s, as tasks.ProducerConfig.
+	SubmitTimeout time.Duration
+	// WebhookSecret signs the webhooks sent to a request's notify_url
+	// (HMAC-SHA256, header Payoutd-Signature). Default "": webhooks are sent
+	// unsigned.
+	WebhookSecret string
+	// WebhookClient sends the webhooks. Default: a client with a 10s timeout
+	// that does not follow redirects.
+	WebhookClient *http.Client
 	// Logger logs. Default: a disabled logger.
 	Logger zerolog.Logger
 	// Metrics records; nil records nothing.
@@ -46,53 +63,115 @@ type Config struct {
 	NowFunc func() time.Time
 }
 
+// Defaults of Config.
+const (
+	DefaultKeyPrefix       = "payoutd:"
+	DefaultPollMinInterval = 15 * time.Second
+	DefaultPollMaxInterval = 10 * time.Minute
+	DefaultNotFoundAfter   = 10 * time.Minute
+	DefaultStuckAfter      = 24 * time.Hour
+	DefaultSubmitTimeout   = 60 * time.Second
+	DefaultWebhookTimeout  = 10 * time.Second
+)
+
+// writeTimeout bounds a Redis write made after a Cregis call, which must
+// land even when the task's context has ended: the call's outcome is known
+// only to this process.
+const writeTimeout = 5 * time.Second
+
+// withDefaults returns cfg with every zero field set to its default.
+func (cfg Config) withDefaults() Config {
+	if cfg.Queues == (tasks.Queues{}) {
+		cfg.Queues = tasks.NewQueues("")
+	}
+	cfg.KeyPrefix = orDefault(cfg.KeyPrefix, DefaultKeyPrefix)
+	cfg.PollMinInterval = orDefault(cfg.PollMinInterval, DefaultPollMinInterval)
+	cfg.PollMaxInterval = orDefault(cfg.PollMaxInterval, DefaultPollMaxInterval)
+	cfg.NotFoundAfter = orDefault(cfg.NotFoundAfter, DefaultNotFoundAfter)
+	cfg.StuckAfter = orDefault(cfg.StuckAfter, DefaultStuckAfter)
+	cfg.CregisTimeout = orDefault(cfg.CregisTimeout, cregis.DefaultTimeout)
+	cfg.SubmitTimeout = orDefault(cfg.SubmitTimeout, DefaultSubmitTimeout)
+	if cfg.Inspector == nil && cfg.Redis != nil {
+		cfg.Inspector = asynq.NewInspectorFromRedisClient(cfg.Redis)
+	}
+	if cfg.WebhookClient == nil {
+		cfg.WebhookClient = &http.Client{Timeout: DefaultWebhookTimeout, CheckRedirect: noRedirects}
+	}
+	if cfg.NowFunc == nil {
+		cfg.NowFunc = time.Now
+	}
+	return cfg
+}
+
+// validate returns an error naming the first invalid field.
+func (cfg Config) validate() error {
+	switch {
+	case cfg.Redis == nil:
+		return errors.New("worker: Config.Redis is required")
+	case cfg.Asynq == nil:
+		return errors.New("worker: Config.Asynq is required")
+	case cfg.Cregis == nil:
+		return errors.New("worker: Config.Cregis is required")
+	case cfg.Store == nil:
+		return errors.New("worker: Config.Store is required")
+	case cfg.PollMinInterval < 0 || cfg.PollMaxInterval < cfg.PollMinInterval:
+		return errors.New("worker: Config.PollMinInterval must be positive and at most PollMaxInterval")
+	case cfg.RateLimit < 0:
+		return errors.New("worker: Config.RateLimit must not be negative")
+	case cfg.CregisTimeout < 0 || cfg.SubmitTimeout < 0 || cfg.StuckAfter < 0 || cfg.NotFoundAfter < 0:
+		return errors.New("worker: Config durations must not be negative")
+	}
+	return nil
+}
+
 // Pipeline holds the payout logic: task handlers, callback application and
 // operator actions. It does not run anything by itself; a Server runs its
 // handlers, and the HTTP surface calls its actions. It is safe for
 // concurrent use.
 type Pipeline struct {
-	cfg Config
+	cfg     Config
+	limiter *rateLimiter
+	log     zerolog.Logger
 }
 
 // NewPipeline validates cfg and returns a Pipeline.
-func NewPipeline(cfg Config) (*Pipeline, error) { panic("unimplemented") }
+func NewPipeline(cfg Config) (*Pipeline, error) {
+	cfg = cfg.withDefaults()
+	if err := cfg.validate(); err != nil {
+		return nil, err
+	}
+	return &Pipeline{cfg: cfg, limiter: newRateLimiter(cfg), log: cfg.Logger}, nil
+}
 
 // ServeMux returns the asynq handler for every task type.
-func (p *Pipeline) ServeMux() *asynq.ServeMux { panic("unimplemented") }
-
-// HandleSubmit handles tasks.TypeSubmit: creates the payout at Cregis at most
-// once in flight, with the record's third_party_id on every attempt.
-func (p *Pipeline) HandleSubmit(ctx context.Context, t *asynq.Task) error { panic("unimplemented") }
-
-// HandlePoll handles tasks.TypePoll: queries the payout's status and
-// schedules the next poll until it is terminal.
-func (p *Pipeline) HandlePoll(ctx context.Context, t *asynq.Task) error { panic("unimplemented") }
-
-// HandleSweep handles tasks.TypeSweep: re-drives non-terminal records that
-// have no live task and refreshes the payout gauges.
-func (p *Pipeline) HandleSweep(ctx context.Context, t *asynq.Task) error { panic("unimplemented") }
-
-// ApplyCallback moves the record a verified Cregis callback names through the
-// same transitions as a poll would. It returns nil only once the outcome is
-// durably recorded (or was already), so the caller may then acknowledge.
-// Errors: tasks.ErrNotFound for an unknown payout; ErrOutcomeConflict when the
-// record is terminal with a different outcome.
-func (p *Pipeline) ApplyCallback(ctx context.Context, cb *cregis.Callback) (*tasks.Record, error) {
-	panic("unimplemented")
+func (p *Pipeline) ServeMux() *asynq.ServeMux {
+	mux := asynq.NewServeMux()
+	mux.HandleFunc(tasks.TypeSubmit, p.HandleSubmit)
+	mux.HandleFunc(tasks.TypePoll, p.HandlePoll)
+	mux.HandleFunc(tasks.TypeNotify, p.HandleNotify)
+	mux.HandleFunc(tasks.TypeSweep, p.HandleSweep)
+	return mux
 }
 
-// Retry re-drives a non-terminal payout now (operator action).
-func (p *Pipeline) Retry(ctx context.Context, id string) (*tasks.Record, error) {
-	panic("unimplemented")
+// leaseTTL is how long a submit lease lives: comfortably above the Cregis
+// call it guards, the writes around it and the submit task's timeout, so that
+// it never expires while a create is in flight.
+func (p *Pipeline) leaseTTL() time.Duration {
+	return max(2*p.cfg.CregisTimeout, p.cfg.SubmitTimeout) + 30*time.Second
 }
 
-// Resolve settles an unconfirmed payout with the cid an operator found in the
-// Cregis client: it queries Cregis, requires the answer's third_party_id to
-// match, records the cid and polls it to terminal.
-func (p *Pipeline) Resolve(ctx context.Context, id, cid string) (*tasks.Record, error) {
-	panic("unimplemented")
+// pollTimeout is the timeout of a poll task: two queries (the fallback) and
+// the writes.
+func (p *Pipeline) pollTimeout() time.Duration { return 2*p.cfg.CregisTimeout + 15*time.Second }
+
+func (p *Pipeline) now() time.Time { return p.cfg.NowFunc() }
+
+func orDefault[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
 }
 
-// ErrOutcomeConflict is returned by ApplyCallback when the record is terminal
-// with a different outcome than the callback reports.
-var ErrOutcomeConflict = errors.New("callback conflicts with the recorded terminal outcome")
+func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }

@@ -2,9 +2,16 @@ package worker
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/payoutd/payoutd/tasks"
+	"github.com/rs/zerolog"
 )
 
 // ServerConfig configures a Server.
@@ -14,7 +21,8 @@ type ServerConfig struct {
 	// Concurrency is the number of tasks run at once. Default 10.
 	Concurrency int
 	// ShutdownTimeout is how long in-flight tasks get at shutdown. Default:
-	// above the longest Cregis call.
+	// above the longest Cregis call (2*CregisTimeout + 5s: a poll may query
+	// both endpoints). It must exceed the Pipeline's CregisTimeout.
 	ShutdownTimeout time.Duration
 	// Scheduler also runs the periodic sweeper (the "scheduler" role).
 	Scheduler bool
@@ -22,16 +30,174 @@ type ServerConfig struct {
 	SweepInterval time.Duration
 }
 
+// Defaults of ServerConfig.
+const (
+	DefaultConcurrency   = 10
+	DefaultSweepInterval = time.Minute
+)
+
+// sweepTimeout bounds one sweep; it stays below sweepLockTTL.
+const sweepTimeout = 5 * time.Minute
+
 // Server runs a Pipeline's handlers on asynq. The caller controls its life:
 // it never takes over OS signals (it never calls asynq.Server.Run).
 type Server struct {
-	p   *Pipeline
-	cfg ServerConfig
+	p       *Pipeline
+	cfg     ServerConfig
+	srv     *asynq.Server
+	sched   *asynq.Scheduler // nil unless cfg.Scheduler
+	started atomic.Bool
+	ready   chan struct{}
+	once    sync.Once
 }
 
 // NewServer returns a Server for p.
-func NewServer(p *Pipeline, cfg ServerConfig) (*Server, error) { panic("unimplemented") }
+func NewServer(p *Pipeline, cfg ServerConfig) (*Server, error) {
+	if p == nil {
+		return nil, errors.New("worker: NewServer needs a Pipeline")
+	}
+	cfg = cfg.withDefaults(p.cfg)
+	if err := cfg.validate(p.cfg); err != nil {
+		return nil, err
+	}
+	s := &Server{p: p, cfg: cfg, ready: make(chan struct{})}
+	s.srv = asynq.NewServer(cfg.Redis, s.asynqConfig())
+	if cfg.Scheduler {
+		sched, err := s.newScheduler()
+		if err != nil {
+			return nil, err
+		}
+		s.sched = sched
+	}
+	return s, nil
+}
 
-// Run starts the server, waits for ctx to end, then stops taking tasks and
-// shuts down, letting in-flight tasks finish within ShutdownTimeout.
-func (s *Server) Run(ctx context.Context) error { panic("unimplemented") }
+func (cfg ServerConfig) withDefaults(pc Config) ServerConfig {
+	cfg.Concurrency = orDefault(cfg.Concurrency, DefaultConcurrency)
+	cfg.ShutdownTimeout = orDefault(cfg.ShutdownTimeout, 2*pc.CregisTimeout+5*time.Second)
+	cfg.SweepInterval = orDefault(cfg.SweepInterval, DefaultSweepInterval)
+	return cfg
+}
+
+func (cfg ServerConfig) validate(pc Config) error {
+	switch {
+	case cfg.Redis == nil:
+		return errors.New("worker: ServerConfig.Redis is required")
+	case cfg.Concurrency < 0:
+		return errors.New("worker: ServerConfig.Concurrency must be positive")
+	case cfg.ShutdownTimeout <= pc.CregisTimeout:
+		return fmt.Errorf("worker: ServerConfig.ShutdownTimeout (%s) must exceed the Cregis call timeout (%s)", cfg.ShutdownTimeout, pc.CregisTimeout)
+	case cfg.SweepInterval < time.Second:
+		return errors.New("worker: ServerConfig.SweepInterval must be at least 1s")
+	}
+	return nil
+}
+
+func (s *Server) asynqConfig() asynq.Config {
+	log := s.p.log
+	return asynq.Config{
+		Concurrency:              s.cfg.Concurrency,
+		Queues:                   s.p.cfg.Queues.Priorities(),
+		StrictPriority:           false,
+		RetryDelayFunc:           retryDelay,
+		IsFailure:                isFailure,
+		ErrorHandler:             asynq.ErrorHandlerFunc(s.handleError),
+		Logger:                   newAsynqLogger(log),
+		LogLevel:                 asynqLogLevel(log.GetLevel()),
+		ShutdownTimeout:          s.cfg.ShutdownTimeout,
+		DelayedTaskCheckInterval: time.Second, // the poll schedule is in seconds
+		HealthCheckFunc: func(err error) {
+			if err != nil {
+				log.Error().Err(err).Msg("asynq cannot reach Redis")
+			}
+		},
+	}
+}
+
+func (s *Server) newScheduler() (*asynq.Scheduler, error) {
+	log := s.p.log
+	sched := asynq.NewScheduler(s.cfg.Redis, &asynq.SchedulerOpts{
+		Logger:   newAsynqLogger(log),
+		LogLevel: asynqLogLevel(log.GetLevel()),
+		EnqueueErrorHandler: func(_ *asynq.Task, _ []asynq.Option, err error) {
+			if errors.Is(err, asynq.ErrDuplicateTask) {
+				return // another scheduler of the fleet enqueued this period's sweep
+			}
+			log.Error().Err(err).Msg("could not enqueue the sweep")
+		},
+	})
+	task := tasks.NewSweepTask(s.p.cfg.Queues, sweepTimeout, s.cfg.SweepInterval)
+	if _, err := sched.Register("@every "+s.cfg.SweepInterval.String(), task); err != nil {
+		return nil, fmt.Errorf("worker: register the sweep: %w", err)
+	}
+	return sched, nil
+}
+
+// Run starts the server (and the scheduler), waits for ctx to end, then
+// stops taking tasks and shuts down, letting in-flight tasks finish within
+// ShutdownTimeout.
+func (s *Server) Run(ctx context.Context) error {
+	if err := s.srv.Start(s.p.ServeMux()); err != nil {
+		return fmt.Errorf("worker: start: %w", err)
+	}
+	if s.sched != nil {
+		if err := s.sched.Start(); err != nil {
+			s.srv.Shutdown()
+			return fmt.Errorf("worker: start the scheduler: %w", err)
+		}
+	}
+	s.started.Store(true)
+	s.once.Do(func() { close(s.ready) })
+	s.p.log.Info().Int("concurrency", s.cfg.Concurrency).Bool("scheduler", s.sched != nil).Msg("worker started")
+	<-ctx.Done()
+	s.started.Store(false)
+	if s.sched != nil {
+		s.sched.Shutdown()
+	}
+	s.srv.Stop()
+	s.srv.Shutdown()
+	s.p.log.Info().Msg("worker stopped")
+	return nil
+}
+
+// Started reports whether Run has started processing and not yet begun to
+// shut down, for a readiness check.
+func (s *Server) Started() bool { return s.started.Load() }
+
+// Ready is closed once Run has started processing.
+func (s *Server) Ready() <-chan struct{} { return s.ready }
+
+// Ping checks asynq's connection to Redis, for a readiness check.
+func (s *Server) Ping() error { return s.srv.Ping() }
+
+// handleError logs a task's error once, at a level that fits its class:
+// waiting (rate limit, lease, a poll with no verdict) is debug, an unknown
+// outcome or a transient error is a warning, a held payout or an archived
+// task is an error.
+func (s *Server) handleError(ctx context.Context, t *asynq.Task, err error) {
+	pol := classify(err)
+	ev := s.p.log.WithLevel(errorLevel(pol.Class))
+	if ev == nil {
+		return
+	}
+	retried, _ := asynq.GetRetryCount(ctx)
+	maxRetry, _ := asynq.GetMaxRetry(ctx)
+	id, _ := asynq.GetTaskID(ctx)
+	var payload struct {
+		ThirdPartyID string `json:"third_party_id"`
+	}
+	_ = json.Unmarshal(t.Payload(), &payload)
+	ev.Err(err).Str("task_type", t.Type()).Str("task_id", id).Str("third_party_id", payload.ThirdPartyID).
+		Str("class", string(pol.Class)).Bool("failure", pol.Failure).Int("retried", retried).
+		Int("max_retry", maxRetry).Msg("task did not complete")
+}
+
+func errorLevel(c class) zerolog.Level {
+	switch c {
+	case classRateLimited, classBusy, classPollLater, classCanceled:
+		return zerolog.DebugLevel
+	case classHeld, classSkip:
+		return zerolog.ErrorLevel
+	}
+	return zerolog.WarnLevel
+}

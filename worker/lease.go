@@ -1,0 +1,103 @@
+package worker
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// lease is a short Redis lock that one worker holds while it makes a payout's
+// create call, so that at most one create per payout is ever in flight, even
+// when asynq runs the same task twice at once.
+//
+// Taking the lease also sets the payout's "unsure" marker and reports whether
+// it was already set. The marker means "a create call for this payout may
+// have been applied at Cregis", and it is sticky: it is set before every
+// create call and cleared only by a holder that knows better (every call so
+// far was answered with a refusal that proves nothing was applied, or the
+// record has left submitting). A worker killed during a call leaves it set.
+// The submit handler reads it to decide whether a permanent refusal may
+// reject the payout (see submit.go).
+//
+// Both keys share the record's hash tag, so the scripts touch one slot.
+type lease struct {
+	rdb    redis.UniversalClient
+	keys   []string // the lease, the unsure marker
+	token  string
+	unsure bool // the marker was set when the lease was taken
+}
+
+// acquireScript takes the lease if it is free and sets the unsure marker,
+// returning -1 when the lease is held, else whether the marker was set.
+var acquireScript = redis.NewScript(`
+if not redis.call("SET", KEYS[1], ARGV[1], "NX", "PX", ARGV[2]) then
+	return -1
+end
+local was = redis.call("EXISTS", KEYS[2])
+redis.call("SET", KEYS[2], "1")
+return was`)
+
+// releaseScript deletes the lease only if it still holds our token (a lease
+// that expired and was taken by another worker is not ours), and clears the
+// unsure marker when told to.
+var releaseScript = redis.NewScript(`
+if redis.call("GET", KEYS[1]) ~= ARGV[1] then
+	return 0
+end
+redis.call("DEL", KEYS[1])
+if ARGV[2] == "1" then
+	redis.call("DEL", KEYS[2])
+end
+return 1`)
+
+// leaseKey is the key of a payout's submit lease.
+func (p *Pipeline) leaseKey(id string) string { return p.cfg.KeyPrefix + "lease:{" + id + "}" }
+
+// unsureKey is the key of a payout's unsure marker.
+func (p *Pipeline) unsureKey(id string) string { return p.cfg.KeyPrefix + "unsure:{" + id + "}" }
+
+// acquireLease takes payout id's lease for ttl, or returns errBusy when
+// another worker holds it.
+func (p *Pipeline) acquireLease(ctx context.Context, id string, ttl time.Duration) (*lease, error) {
+	l := &lease{rdb: p.cfg.Redis, keys: []string{p.leaseKey(id), p.unsureKey(id)}, token: randomToken()}
+	n, err := acquireScript.Run(ctx, l.rdb, l.keys, l.token, ttl.Milliseconds()).Int()
+	switch {
+	case err != nil:
+		return nil, err
+	case n < 0:
+		return nil, errBusy
+	}
+	l.unsure = n == 1
+	return l, nil
+}
+
+// release gives the lease back, clearing the unsure marker when sure is
+// true. It runs even when ctx has ended (the task was cancelled), bounded by
+// a timeout of its own; a lease that cannot be released expires by itself,
+// and a marker that cannot be cleared errs on the safe side.
+func (l *lease) release(ctx context.Context, sure bool) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
+	defer cancel()
+	clear := "0"
+	if sure {
+		clear = "1"
+	}
+	return releaseScript.Run(ctx, l.rdb, l.keys, l.token, clear).Err()
+}
+
+// clearUnsure deletes payout id's unsure marker once its record has left
+// submitting by another path (callback, resolve).
+func (p *Pipeline) clearUnsure(ctx context.Context, id string) {
+	if err := p.cfg.Redis.Del(ctx, p.unsureKey(id)).Err(); err != nil {
+		p.log.Warn().Err(err).Str("third_party_id", id).Msg("could not clear the unsure marker")
+	}
+}
+
+func randomToken() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,78 @@
+package worker
+
+import (
+	"errors"
+	"strconv"
+	"time"
+
+	"github.com/payoutd/payoutd/cregis"
+	"github.com/payoutd/payoutd/tasks"
+)
+
+// The helpers below record into p.cfg.Metrics; a nil *metrics.Metrics
+// records nothing.
+
+// observeCall records one Cregis call: its result code and its latency.
+func (p *Pipeline) observeCall(endpoint string, err error, d time.Duration) {
+	m := p.cfg.Metrics
+	if m == nil {
+		return
+	}
+	m.CregisCalls.WithLabelValues(endpoint, callCode(err)).Inc()
+	m.CregisLatency.WithLabelValues(endpoint).Observe(d.Seconds())
+	if isConfigError(err) {
+		m.ConfigErrors.WithLabelValues(callCode(err)).Inc()
+	}
+}
+
+// callCode labels a call's result: "00000", a Cregis code, "http_NNN",
+// "invalid_request" or "transport".
+func callCode(err error) string {
+	var (
+		ae *cregis.APIError
+		he *cregis.HTTPError
+	)
+	switch {
+	case err == nil:
+		return cregis.CodeOK
+	case errors.As(err, &ae):
+		return ae.Code
+	case errors.As(err, &he):
+		return "http_" + strconv.Itoa(he.StatusCode)
+	case errors.Is(err, cregis.ErrInvalidRequest):
+		return "invalid_request"
+	}
+	return "transport"
+}
+
+func (p *Pipeline) countTransition(from, to tasks.State) {
+	if m := p.cfg.Metrics; m != nil {
+		m.Transitions.WithLabelValues(string(from), string(to)).Inc()
+	}
+}
+
+func (p *Pipeline) countRateLimitWait() {
+	if m := p.cfg.Metrics; m != nil {
+		m.RateLimitWaits.Inc()
+	}
+}
+
+func (p *Pipeline) countCallback(result string) {
+	if m := p.cfg.Metrics; m != nil {
+		m.Callbacks.WithLabelValues(result).Inc()
+	}
+}
+
+// setGauges publishes what the sweeper counted.
+func (p *Pipeline) setGauges(c *sweepCounts) {
+	m := p.cfg.Metrics
+	if m == nil {
+		return
+	}
+	for _, s := range openStates {
+		m.Payouts.WithLabelValues(string(s)).Set(float64(c.byState[s]))
+	}
+	m.OldestOpen.Set(c.oldest.Seconds())
+	m.Unconfirmed.Set(float64(c.byState[tasks.StateUnconfirmed]))
+	m.Stuck.Set(float64(c.stuck))
+}

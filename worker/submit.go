@@ -1,0 +1,249 @@
+package worker
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/payoutd/payoutd/cregis"
+	"github.com/payoutd/payoutd/tasks"
+)
+
+// HandleSubmit handles tasks.TypeSubmit: creates the payout at Cregis at most
+// once in flight, with the record's third_party_id on every attempt.
+//
+// The steps: a record with nothing to create (submitted, unconfirmed,
+// terminal) only gets its follow-up task ensured. Otherwise the handler takes
+// one call from the fleet-wide rate limit, then the payout's lease (another
+// holder: errBusy, retried soon), moves the record to submitting counting the
+// attempt, calls Cregis, and records the verdict (see judgeCreate):
+//
+//   - accepted: cid stored, submitted, first poll scheduled;
+//   - duplicate (E0009): unconfirmed; a callback or Resolve brings the cid;
+//   - refused (parameter errors and the like): rejected, but only if no
+//     earlier attempt may have been applied (the lease's unsure marker).
+//     Cregis might validate before it checks for duplicates, and some of its
+//     checks depend on state that changes (a coin disabled, a wallet
+//     removed), so a refusal after an attempt with an unknown outcome proves
+//     nothing: the payout is held, with LastError saying why, for an operator;
+//   - held (configuration, quota, an undocumented code): stays submitting
+//     with LastError, retried on a slow capped backoff that does not consume
+//     the retry budget;
+//   - outcome unknown, or not sent: retried with backoff, same id.
+func (p *Pipeline) HandleSubmit(ctx context.Context, t *asynq.Task) error {
+	pl, err := tasks.ParseSubmit(t)
+	if err != nil {
+		return err
+	}
+	return skipIfPermanent(p.submit(ctx, pl.ThirdPartyID))
+}
+
+// errLeftSubmitting: under the lease, another path (a callback) settled the
+// record between the read and the write.
+var errLeftSubmitting = errors.New("the payout left queued/submitting meanwhile")
+
+func needsCreate(s tasks.State) bool {
+	return s == tasks.StateQueued || s == tasks.StateSubmitting
+}
+
+func (p *Pipeline) submit(ctx context.Context, id string) error {
+	rec, err := p.cfg.Store.Get(ctx, id)
+	if err != nil {
+		return err
+	}
+	if !needsCreate(rec.State) {
+		return p.afterCreated(ctx, rec)
+	}
+	if err := p.limit(ctx); err != nil {
+		return err
+	}
+	l, err := p.acquireLease(ctx, id, p.leaseTTL())
+	if err != nil {
+		return err
+	}
+	a := &attempt{before: l.unsure, unsure: l.unsure}
+	err = p.attemptCreate(ctx, id, a)
+	if rerr := l.release(ctx, !a.unsure); rerr != nil {
+		p.log.Warn().Err(rerr).Str("third_party_id", id).Msg("could not release the submit lease; it expires by itself")
+	}
+	return err
+}
+
+// afterCreated ensures the follow-up of a record that needs no create.
+func (p *Pipeline) afterCreated(ctx context.Context, rec *tasks.Record) error {
+	switch {
+	case rec.State.Terminal():
+		return p.ensureNotify(ctx, rec)
+	case rec.State == tasks.StateSubmitted:
+		return p.ensurePoll(ctx, rec)
+	}
+	return nil // unconfirmed: waits for a callback or an operator's resolve
+}
+
+// attempt is one create attempt's knowledge of the unsure marker.
+type attempt struct {
+	before bool // an earlier attempt may have been applied
+	unsure bool // some attempt so far may have been applied
+}
+
+// attemptCreate runs under the lease: the record is re-read by the update.
+func (p *Pipeline) attemptCreate(ctx context.Context, id string, a *attempt) error {
+	rec, err := p.update(ctx, id, "create attempt", func(r *tasks.Record) error {
+		if !needsCreate(r.State) {
+			return errLeftSubmitting
+		}
+		r.State = tasks.StateSubmitting
+		r.Attempts++
+		return nil
+	})
+	if err != nil {
+		return p.notAttempted(ctx, id, a, err)
+	}
+	a.unsure = true
+	cid, cerr := p.create(ctx, rec)
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
+	defer cancel()
+	return p.recordCreate(wctx, rec, cid, cerr, a)
+}
+
+// notAttempted handles a failed move to submitting: no call was made.
+func (p *Pipeline) notAttempted(ctx context.Context, id string, a *attempt, err error) error {
+	if !errors.Is(err, errLeftSubmitting) && !errors.Is(err, tasks.ErrIllegalTransition) {
+		return err
+	}
+	rec, gerr := p.cfg.Store.Get(ctx, id)
+	if gerr != nil {
+		return gerr
+	}
+	a.unsure = false // the record has left submitting: the marker is moot
+	return p.afterCreated(ctx, rec)
+}
+
+// create calls the create endpoint for the record's source.
+func (p *Pipeline) create(ctx context.Context, rec *tasks.Record) (int64, error) {
+	start := time.Now()
+	if rec.Source == tasks.SourceSubAddress {
+		cid, err := p.cfg.Cregis.SubAddressWithdrawal(ctx, cregis.SubAddressWithdrawalRequest{
+			Currency: rec.Currency, FromAddress: rec.FromAddress, ToAddress: rec.ToAddress,
+			Amount: rec.Amount, CallbackURL: p.cfg.CallbackURL, ThirdPartyID: rec.ThirdPartyID,
+			Remark: rec.Remark, Memo: rec.Memo,
+		})
+		p.observeCall(cregis.PathSubAddressWithdrawal, err, time.Since(start))
+		return cid, err
+	}
+	cid, err := p.cfg.Cregis.Payout(ctx, cregis.PayoutRequest{
+		WalletID: int64(rec.WalletID), Currency: rec.Currency, FromAddress: rec.FromAddress,
+		ToAddress: rec.ToAddress, Amount: rec.Amount, CallbackURL: p.cfg.CallbackURL,
+		ThirdPartyID: rec.ThirdPartyID, Remark: rec.Remark, Memo: rec.Memo,
+	})
+	p.observeCall(cregis.PathPayout, err, time.Since(start))
+	return cid, err
+}
+
+// recordCreate writes the verdict of a create call. ctx outlives the task's:
+// only this process knows the answer.
+func (p *Pipeline) recordCreate(ctx context.Context, rec *tasks.Record, cid int64, err error, a *attempt) error {
+	switch judgeCreate(err) {
+	case verdictAccepted:
+		return p.accepted(ctx, rec, cid, a)
+	case verdictDuplicate:
+		return p.duplicate(ctx, rec, err, a)
+	case verdictRefused:
+		if !a.before {
+			return p.rejected(ctx, rec, err, a)
+		}
+		return p.hold(ctx, rec, err, "refused after an earlier attempt whose outcome is unknown, so it may exist at Cregis: not rejected; resolve it if the Cregis client shows it, else an operator must settle it")
+	case verdictHeld:
+		a.unsure = a.before
+		return p.hold(ctx, rec, err, "nothing was created; held until the cause is fixed")
+	case verdictNotSent:
+		a.unsure = a.before
+		return p.retryCreate(ctx, rec, err, "not sent")
+	}
+	return p.retryCreate(ctx, rec, err, "outcome unknown, retrying with the same third_party_id")
+}
+
+func (p *Pipeline) accepted(ctx context.Context, rec *tasks.Record, cid int64, a *attempt) error {
+	c := strconv.FormatInt(cid, 10)
+	out, err := p.update(ctx, rec.ThirdPartyID, "created at Cregis: cid "+c, func(r *tasks.Record) error {
+		switch {
+		case r.State == tasks.StateSubmitting:
+			r.State, r.CID, r.LastError = tasks.StateSubmitted, c, ""
+			r.PollSeq++
+		case r.CID != c: // a callback settled it with another cid: Cregis contradicts itself
+			return fmt.Errorf("%w: created as cid %s, recorded cid %s", ErrCIDMismatch, c, r.CID)
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, tasks.ErrIllegalTransition) {
+		p.recLog(ctx, rec).Error().Err(err).Str("cid", c).Msg("Cregis accepted the payout but the record could not be updated; a retry gets E0009")
+		return err
+	}
+	a.unsure = false
+	return p.afterCreated(ctx, out)
+}
+
+func (p *Pipeline) duplicate(ctx context.Context, rec *tasks.Record, cerr error, a *attempt) error {
+	out, err := p.update(ctx, rec.ThirdPartyID, "Cregis already has this third_party_id (E0009)", func(r *tasks.Record) error {
+		if r.State == tasks.StateSubmitting {
+			r.State = tasks.StateUnconfirmed
+			r.LastError = "E0009: Cregis already has this third_party_id; its cid is unknown until a callback or an operator's resolve: " + cerr.Error()
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, tasks.ErrIllegalTransition) {
+		return err
+	}
+	a.unsure = false
+	if out.State == tasks.StateUnconfirmed {
+		p.recLog(ctx, out).Warn().Msg("payout exists at Cregis but its cid is unknown: needs a callback or an operator's resolve")
+	}
+	return p.afterCreated(ctx, out)
+}
+
+func (p *Pipeline) rejected(ctx context.Context, rec *tasks.Record, cerr error, a *attempt) error {
+	out, err := p.update(ctx, rec.ThirdPartyID, "refused by Cregis: "+callCode(cerr), func(r *tasks.Record) error {
+		if r.State == tasks.StateSubmitting {
+			r.State, r.LastError = tasks.StateRejected, cerr.Error()
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, tasks.ErrIllegalTransition) {
+		return err
+	}
+	a.unsure = false
+	return p.afterCreated(ctx, out)
+}
+
+// hold keeps the record in submitting with LastError and returns a
+// *heldError: retried slowly, without consuming the retry budget.
+func (p *Pipeline) hold(ctx context.Context, rec *tasks.Record, cerr error, why string) error {
+	p.noteError(ctx, rec, fmt.Sprintf("attempt %d: %s: %v", rec.Attempts, why, cerr))
+	p.recLog(ctx, rec).Error().Err(cerr).Str("code", callCode(cerr)).Bool("config_error", isConfigError(cerr)).
+		Msg("payout held: " + why)
+	return &heldError{attempts: rec.Attempts, err: cerr}
+}
+
+// retryCreate notes an attempt that may be retried at once and returns its
+// error for asynq's backoff.
+func (p *Pipeline) retryCreate(ctx context.Context, rec *tasks.Record, cerr error, what string) error {
+	p.noteError(ctx, rec, fmt.Sprintf("attempt %d: %s: %v", rec.Attempts, what, cerr))
+	p.recLog(ctx, rec).Warn().Err(cerr).Msg("create attempt " + what)
+	return cerr
+}
+
+// noteError sets LastError on a submitting record, best-effort.
+func (p *Pipeline) noteError(ctx context.Context, rec *tasks.Record, msg string) {
+	_, err := p.update(ctx, rec.ThirdPartyID, "", func(r *tasks.Record) error {
+		if r.State == tasks.StateSubmitting {
+			r.LastError = msg
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, tasks.ErrIllegalTransition) {
+		p.recLog(ctx, rec).Warn().Err(err).Msg("could not note the create attempt's error")
+	}
+}
