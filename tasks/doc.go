@@ -2,4 +2,63 @@
 // payout request and its validation, the payout record kept in Redis (the
 // source of truth), the asynq task types and payloads, and the producer API
 // (Producer.Enqueue) a Go backend calls directly.
+//
+// # Payout states
+//
+// A record moves only along these edges (LegalTransition is the single
+// source of truth; Store.Update enforces it). Every non-terminal state may
+// also "move" to itself: an update of other fields. Terminal states
+// (succeeded, failed, rejected) never change again.
+//
+//	stateDiagram-v2
+//	    [*] --> queued: Create
+//	    queued --> submitting: create call about to be made
+//	    queued --> rejected: refused before any create call
+//	    submitting --> submitted: Cregis returned the cid
+//	    submitting --> unconfirmed: E0009, cid unknown
+//	    submitting --> rejected: Cregis refused the create (nothing exists there)
+//	    submitting --> succeeded: a callback or poll beat the create response
+//	    submitting --> failed: a callback or poll beat the create response
+//	    unconfirmed --> submitted: cid learned (callback, operator)
+//	    unconfirmed --> succeeded
+//	    unconfirmed --> failed
+//	    submitted --> succeeded: Cregis status 6
+//	    submitted --> failed: Cregis status 2, 3, 4 or 7
+//	    succeeded --> [*]
+//	    failed --> [*]
+//	    rejected --> [*]
+//
+// # Redis layout
+//
+// With the default prefix "payoutd:":
+//
+//	payoutd:payout:{<id>}          the record, JSON; one key per third_party_id.
+//	                               The hash tag {<id>} keeps every atomic
+//	                               operation in one slot (Redis Cluster).
+//	payoutd:payouts:created        sorted set of every id, scored by created_at (ms)
+//	payoutd:payouts:state:<state>  sorted set of the ids in <state>, same score
+//	payoutd:payouts:open           sorted set of non-terminal ids, same score
+//	payoutd:events                 stream of state transitions (see Store.EventsKey)
+//	payoutd:coins                  the Cregis coin list and when it was fetched (CoinCache)
+//
+// The record is written first and atomically (a Lua create-if-absent, a Lua
+// compare-and-set for updates); the indexes and the events stream follow in
+// one pipelined round trip, best-effort, and Store.Reindex repairs them. The
+// one exception is the open index, which gets the id before the record is
+// created, so that a crash never hides a record from the sweeper. Readers
+// check the record itself: a stale index entry never makes List lie.
+// Records are never deleted or expired by this package.
+//
+// # Events
+//
+// Each transition (creation included) is appended to the events stream with
+// the fields third_party_id, from, to, reason, at and cid. It is how outcomes
+// reach backends that read Redis; it is trimmed to about 100000 entries and
+// best-effort (see Store.EventsKey).
+//
+// # Amounts
+//
+// Amounts are decimal strings, checked with string and digit rules only and
+// sent to Cregis exactly as written. Trailing zeros therefore count as
+// decimals: with 2 decimals "1.50" is valid and "1.500" is too_many_decimals.
 package tasks

@@ -1,10 +1,32 @@
 package tasks
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"reflect"
 	"time"
+	"unicode/utf8"
 
 	"github.com/redis/go-redis/v9"
+)
+
+// DefaultKeyPrefix starts payoutd's Redis keys unless configured otherwise.
+const DefaultKeyPrefix = "payoutd:"
+
+// Store limits.
+const (
+	// MaxLastErrorLen caps Record.LastError, in bytes. The store does not
+	// know secrets: the worker sanitises what it stores there.
+	MaxLastErrorLen = 512
+	// maxUpdateAttempts bounds Update's compare-and-set retries.
+	maxUpdateAttempts = 100
+	// postWriteTimeout bounds the index and event writes that follow a
+	// record write; they run even if the caller's context just ended.
+	postWriteTimeout = 5 * time.Second
 )
 
 // StoreConfig configures a Store.
@@ -13,6 +35,14 @@ type StoreConfig struct {
 	KeyPrefix string
 	// NowFunc returns the current time. Default time.Now.
 	NowFunc func() time.Time
+	// EventsMaxLen is the approximate length the events stream is trimmed
+	// to. Default 100000.
+	EventsMaxLen int64
+	// IndexErrorFunc, when set, is called when an index or events-stream
+	// write that follows a record write fails. Those writes are best-effort:
+	// the record is already written, and Reindex (the sweeper) repairs the
+	// indexes. Default: ignore.
+	IndexErrorFunc func(id string, err error)
 }
 
 // Store keeps payout records in Redis. Each record lives in one key whose hash
@@ -20,6 +50,9 @@ type StoreConfig struct {
 // the layout works on Redis Cluster. Indexes (by creation time, by state, open
 // records) live in other keys, are updated after the record, and are repaired
 // by the sweeper.
+//
+// See the package documentation for the key layout and the events stream.
+// A Store is safe for concurrent use.
 type Store struct {
 	rdb redis.UniversalClient
 	cfg StoreConfig
@@ -27,20 +60,130 @@ type Store struct {
 
 // NewStore returns a Store over rdb.
 func NewStore(rdb redis.UniversalClient, cfg StoreConfig) *Store {
-	panic("unimplemented")
+	if cfg.KeyPrefix == "" {
+		cfg.KeyPrefix = DefaultKeyPrefix
+	}
+	if cfg.NowFunc == nil {
+		cfg.NowFunc = time.Now
+	}
+	if cfg.EventsMaxLen <= 0 {
+		cfg.EventsMaxLen = 100000
+	}
+	return &Store{rdb: rdb, cfg: cfg}
 }
+
+// RecordKey returns the Redis key of a payout's record.
+func (s *Store) RecordKey(id string) string { return s.cfg.KeyPrefix + "payout:{" + id + "}" }
+
+func (s *Store) now() time.Time { return s.cfg.NowFunc().UTC() }
+
+// createScript writes ARGV[1] to KEYS[1] unless the key exists, and returns
+// the existing value (or nil when it wrote).
+var createScript = redis.NewScript(`
+local cur = redis.call('GET', KEYS[1])
+if cur then return cur end
+redis.call('SET', KEYS[1], ARGV[1])
+return false`)
+
+// casScript writes ARGV[2] to KEYS[1] if it still holds ARGV[1].
+var casScript = redis.NewScript(`
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[1], ARGV[2])
+return 1`)
 
 // Create writes a new queued record for req unless one exists. It returns the
 // record and whether it was created. The same request again returns the
 // existing record; a different request with the same ThirdPartyID returns
 // ErrConflict (with the existing record). req must be valid.
+//
+// Requests are compared by their canonical JSON: Source "" equals "wallet",
+// and metadata objects are equal when they hold the same keys and values
+// (key order and whitespace do not matter; numbers compare as written).
+// Creation is one atomic step, so of concurrent creates of one id exactly one
+// returns created true. The id enters the open index before the record is
+// written, so a crash can never hide a record from the sweeper.
 func (s *Store) Create(ctx context.Context, req Request) (*Record, bool, error) {
-	panic("unimplemented")
+	if err := validateThirdPartyID(req.ThirdPartyID); err != nil {
+		return nil, false, err
+	}
+	rec := newRecord(req, s.now())
+	added, err := s.rdb.ZAddNX(ctx, s.openKey(), rec.z()).Result()
+	if err != nil {
+		return nil, false, fmt.Errorf("tasks: create %s: open index: %w", req.ThirdPartyID, err)
+	}
+	existing, err := createScript.Run(ctx, s.rdb, []string{s.RecordKey(rec.ThirdPartyID)}, rec.encode()).Text()
+	if errors.Is(err, redis.Nil) {
+		s.afterCreate(ctx, rec)
+		return rec, true, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("tasks: create %s: %w", req.ThirdPartyID, err)
+	}
+	return s.existing(ctx, req, []byte(existing), added == 1)
+}
+
+// existing answers a Create that found a record already there.
+func (s *Store) existing(ctx context.Context, req Request, raw []byte, addedOpen bool) (*Record, bool, error) {
+	cur, err := decodeRecord(req.ThirdPartyID, raw)
+	if err != nil {
+		return nil, false, err
+	}
+	if addedOpen { // our open entry may be wrong for it (terminal, or a newer score)
+		s.reindex(ctx, cur)
+	}
+	if !bytes.Equal(cur.Request.canonicalJSON(), req.canonicalJSON()) {
+		return cur, false, ErrConflict
+	}
+	return cur, false, nil
+}
+
+func newRecord(req Request, now time.Time) *Record {
+	return &Record{
+		Request:   req,
+		State:     StateQueued,
+		CreatedAt: now,
+		UpdatedAt: now,
+		History:   []Transition{{At: now, To: StateQueued, Reason: "created"}},
+	}
+}
+
+func (r *Record) encode() []byte {
+	b, err := json.Marshal(r)
+	if err != nil { // only metadata that is not JSON can fail; Validate refuses it
+		panic(fmt.Sprintf("tasks: encode record %s: %v", r.ThirdPartyID, err))
+	}
+	return b
+}
+
+func decodeRecord(id string, raw []byte) (*Record, error) {
+	var r Record
+	if err := json.Unmarshal(raw, &r); err != nil {
+		return nil, fmt.Errorf("tasks: decode record %s: %w", id, err)
+	}
+	return &r, nil
 }
 
 // Get returns the record, or ErrNotFound.
 func (s *Store) Get(ctx context.Context, id string) (*Record, error) {
-	panic("unimplemented")
+	raw, err := s.getRaw(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return decodeRecord(id, raw)
+}
+
+func (s *Store) getRaw(ctx context.Context, id string) ([]byte, error) {
+	if !validThirdPartyID(id) {
+		return nil, ErrNotFound // no such key can exist
+	}
+	raw, err := s.rdb.Get(ctx, s.RecordKey(id)).Bytes()
+	if errors.Is(err, redis.Nil) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("tasks: get %s: %w", id, err)
+	}
+	return raw, nil
 }
 
 // Update changes a record atomically (compare-and-set in one transaction on
@@ -50,25 +193,139 @@ func (s *Store) Get(ctx context.Context, id string) (*Record, error) {
 // written) and is appended to the history with reason. A terminal record
 // never changes: Update returns ErrIllegalTransition without calling fn
 // ... unless fn is nil-effect. UpdatedAt is set by the store.
+//
+// In detail:
+//   - fn runs on a copy and may run more than once (once per attempt), so it
+//     must only mutate the record it is given.
+//   - A terminal record is never passed to fn: Update returns the record with
+//     a *TransitionError (To empty) matching ErrIllegalTransition. Callers
+//     treat that as "already settled".
+//   - An illegal state change returns the current record with a
+//     *TransitionError; nothing is written.
+//   - If fn changed nothing, nothing is written and the record is returned.
+//   - fn must not change the Request or CreatedAt (an error, nothing
+//     written); the store owns History and UpdatedAt. LastError is capped at
+//     MaxLastErrorLen bytes.
+//   - After a contended write loses maxUpdateAttempts times, Update returns
+//     ErrContention.
+//   - A state change also updates the indexes and appends an event to the
+//     events stream, best-effort (see StoreConfig.IndexErrorFunc).
 func (s *Store) Update(ctx context.Context, id, reason string, fn func(r *Record) error) (*Record, error) {
-	panic("unimplemented")
+	for attempt := range maxUpdateAttempts {
+		if err := backoff(ctx, attempt); err != nil {
+			return nil, err
+		}
+		rec, done, err := s.tryUpdate(ctx, id, reason, fn)
+		if done || err != nil {
+			return rec, err
+		}
+	}
+	return nil, fmt.Errorf("%w: %s after %d attempts", ErrContention, id, maxUpdateAttempts)
 }
 
-// ListOptions selects a page of records.
-type ListOptions struct {
-	State  State  // "" for every state
-	Limit  int    // default 50, at most 500
-	Cursor string // from the previous page; "" for the first
+// tryUpdate is one compare-and-set attempt; done is false when it lost.
+func (s *Store) tryUpdate(ctx context.Context, id, reason string, fn func(r *Record) error) (rec *Record, done bool, err error) {
+	raw, err := s.getRaw(ctx, id)
+	if err != nil {
+		return nil, true, err
+	}
+	cur, next, err := s.apply(id, raw, reason, fn)
+	if err != nil || next == nil {
+		return cur, true, err
+	}
+	won, err := casScript.Run(ctx, s.rdb, []string{s.RecordKey(id)}, raw, next.encode()).Int()
+	if err != nil {
+		return nil, true, fmt.Errorf("tasks: update %s: %w", id, err)
+	}
+	if won == 1 {
+		s.afterUpdate(ctx, cur, next)
+	}
+	return next, won == 1, nil
 }
 
-// List returns records newest first, and the cursor of the next page ("" at
-// the end).
-func (s *Store) List(ctx context.Context, opt ListOptions) ([]*Record, string, error) {
-	panic("unimplemented")
+// apply runs fn on a copy of the record stored as raw. It returns the current
+// record and the one to write, next nil when fn changed nothing. On a
+// refused transition it returns the current record with the error; on any
+// other error, no record.
+func (s *Store) apply(id string, raw []byte, reason string, fn func(r *Record) error) (cur, next *Record, err error) {
+	if cur, err = decodeRecord(id, raw); err != nil {
+		return nil, nil, err
+	}
+	if cur.State.Terminal() {
+		return cur, nil, &TransitionError{ID: id, From: cur.State}
+	}
+	next, _ = decodeRecord(id, raw) // a deep copy
+	if err := fn(next); err != nil {
+		return nil, nil, err
+	}
+	if err := checkImmutable(cur, next); err != nil {
+		return nil, nil, err
+	}
+	next.History, next.UpdatedAt = cur.History, cur.UpdatedAt
+	next.LastError = truncateUTF8(next.LastError, MaxLastErrorLen)
+	if bytes.Equal(cur.encode(), next.encode()) {
+		return cur, nil, nil
+	}
+	return cur, next, s.stamp(cur, next, reason)
 }
 
-// Open returns the ids of non-terminal records, oldest first, at most limit
-// of them (for the sweeper).
-func (s *Store) Open(ctx context.Context, limit int) ([]string, error) {
-	panic("unimplemented")
+// stamp sets UpdatedAt and records a state change in the history.
+func (s *Store) stamp(cur, next *Record, reason string) error {
+	now := s.now()
+	next.UpdatedAt = now
+	if next.State == cur.State {
+		return nil
+	}
+	if !LegalTransition(cur.State, next.State) {
+		return &TransitionError{ID: cur.ThirdPartyID, From: cur.State, To: next.State}
+	}
+	next.History = append(next.History, Transition{At: now, From: cur.State, To: next.State, Reason: reason})
+	return nil
+}
+
+func checkImmutable(cur, next *Record) error {
+	if !reflect.DeepEqual(cur.Request, next.Request) || !cur.CreatedAt.Equal(next.CreatedAt) {
+		return fmt.Errorf("tasks: update %s: the request and created_at of a payout never change", cur.ThirdPartyID)
+	}
+	return nil
+}
+
+// backoff waits before attempt (none before the first): a short random delay
+// growing with the attempt, so that contending updaters spread out.
+func backoff(ctx context.Context, attempt int) error {
+	if attempt == 0 {
+		return nil
+	}
+	ceiling := min(100*time.Microsecond<<min(attempt, 10), 10*time.Millisecond)
+	t := time.NewTimer(rand.N(ceiling) + 1)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+func truncateUTF8(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n-- // do not cut a rune in two
+	}
+	return s[:n]
+}
+
+// reportIndexError passes a failed post-write to IndexErrorFunc.
+func (s *Store) reportIndexError(id string, err error) {
+	if err != nil && s.cfg.IndexErrorFunc != nil {
+		s.cfg.IndexErrorFunc(id, err)
+	}
+}
+
+// postWriteContext outlives ctx: once the record is written, its index and
+// event writes should happen even if the caller has gone.
+func postWriteContext(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), postWriteTimeout)
 }
