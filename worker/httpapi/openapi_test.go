@@ -1,0 +1,142 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// openAPIDoc is the part of the document the tests read.
+type openAPIDoc struct {
+	OpenAPI string                                `json:"openapi"`
+	Paths   map[string]map[string]json.RawMessage `json:"paths"`
+}
+
+func parseOpenAPI(t *testing.T) (openAPIDoc, any) {
+	t.Helper()
+	var doc openAPIDoc
+	var tree any
+	if err := json.Unmarshal(OpenAPI, &doc); err != nil {
+		t.Fatalf("openapi.json does not parse: %v", err)
+	}
+	if err := json.Unmarshal(OpenAPI, &tree); err != nil {
+		t.Fatalf("openapi.json does not parse: %v", err)
+	}
+	if !strings.HasPrefix(doc.OpenAPI, "3.") {
+		t.Fatalf("openapi: got %q want an OpenAPI 3 document", doc.OpenAPI)
+	}
+	return doc, tree
+}
+
+// documentedOperations returns "METHOD /path" for every operation.
+func documentedOperations(doc openAPIDoc) []string {
+	var ops []string
+	for path, item := range doc.Paths {
+		for key := range item {
+			m := strings.ToUpper(key)
+			if slices.Contains([]string{"GET", "PUT", "POST", "DELETE", "PATCH", "HEAD", "OPTIONS"}, m) {
+				ops = append(ops, m+" "+path)
+			}
+		}
+	}
+	slices.Sort(ops)
+	return ops
+}
+
+// servedOperations returns "METHOD /path" for every route of a Handler
+// with the API on (the monitoring UI, a subtree, is not described).
+func servedOperations() []string {
+	h := &Handler{cfg: Config{API: true, Tokens: []string{"t"}}}
+	var ops []string
+	for _, rt := range h.routes() {
+		if rt.method != "" {
+			ops = append(ops, rt.method+" "+rt.path)
+		}
+	}
+	slices.Sort(ops)
+	return ops
+}
+
+func TestOpenAPIDescribesExactlyTheRoutes(t *testing.T) {
+	doc, _ := parseOpenAPI(t)
+	documented, served := documentedOperations(doc), servedOperations()
+	for _, op := range served {
+		if !slices.Contains(documented, op) {
+			t.Errorf("route %s is served but not in openapi.json", op)
+		}
+	}
+	for _, op := range documented {
+		if !slices.Contains(served, op) {
+			t.Errorf("openapi.json describes %s, which routes.go does not serve", op)
+		}
+	}
+}
+
+func TestOpenAPIMarksExactlyThePublicRoutesWithoutSecurity(t *testing.T) {
+	doc, _ := parseOpenAPI(t)
+	h := &Handler{cfg: Config{API: true, Tokens: []string{"t"}}}
+	for _, rt := range h.routes() {
+		if rt.method == "" {
+			continue
+		}
+		var op struct {
+			Security *[]any `json:"security"`
+		}
+		if err := json.Unmarshal(doc.Paths[rt.path][strings.ToLower(rt.method)], &op); err != nil {
+			t.Fatalf("%s %s: %v", rt.method, rt.path, err)
+		}
+		open := op.Security != nil && len(*op.Security) == 0
+		if open != (rt.access == public) {
+			t.Errorf("%s %s: document says public=%v, routes.go says public=%v", rt.method, rt.path, open, rt.access == public)
+		}
+	}
+}
+
+func TestOpenAPIReferencesResolve(t *testing.T) {
+	_, tree := parseOpenAPI(t)
+	var walk func(v any)
+	walk = func(v any) {
+		switch v := v.(type) {
+		case map[string]any:
+			if ref, ok := v["$ref"].(string); ok && !resolves(tree, ref) {
+				t.Errorf("$ref %q does not resolve", ref)
+			}
+			for _, c := range v {
+				walk(c)
+			}
+		case []any:
+			for _, c := range v {
+				walk(c)
+			}
+		}
+	}
+	walk(tree)
+}
+
+// resolves reports whether a local JSON pointer "#/a/b" names a node.
+func resolves(tree any, ref string) bool {
+	node := tree
+	for _, part := range strings.Split(strings.TrimPrefix(ref, "#/"), "/") {
+		m, ok := node.(map[string]any)
+		if !ok {
+			return false
+		}
+		if node, ok = m[part]; !ok {
+			return false
+		}
+	}
+	return strings.HasPrefix(ref, "#/")
+}
+
+func TestOpenAPIIsServedWithoutAToken(t *testing.T) {
+	h, err := New(Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := serve(h, "GET", "/v1/openapi.json", "", nil)
+	if rec.Code != http.StatusOK || rec.Body.String() != string(OpenAPI) {
+		t.Errorf("GET /v1/openapi.json: got %d with %d bytes, want 200 with the document", rec.Code, rec.Body.Len())
+	}
+}

@@ -1,0 +1,97 @@
+package httpapi
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/payoutd/payoutd/tasks"
+)
+
+func TestDecodeObjectNamesWhatIsWrong(t *testing.T) {
+	tests := []struct {
+		desc      string
+		body      string
+		wantCode  string
+		wantField string
+	}{
+		{"a JSON array", `[1,2]`, CodeInvalidJSON, ""},
+		{"a JSON string", `"payout"`, CodeInvalidJSON, ""},
+		{"truncated JSON", `{"third_party_id": "p-1"`, CodeInvalidJSON, ""},
+		{"two objects", `{"third_party_id": "a"} {"third_party_id": "b"}`, CodeInvalidJSON, ""},
+		{"empty", ``, CodeInvalidJSON, ""},
+		{"an unknown field", `{"third_party_id": "a", "amout": "1"}`, CodeUnknownField, "amout"},
+		{"an amount as a number", `{"amount": 1.5}`, CodeInvalidType, "amount"},
+		{"a wallet id with a fraction", `{"wallet_id": 1.5}`, tasks.CodeInvalidWalletID, "wallet_id"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.desc, func(t *testing.T) {
+			var req tasks.Request
+			err := decodeObject([]byte(tt.body), &req)
+			var e *Error
+			var ve *tasks.ValidationError
+			switch {
+			case errors.As(err, &e):
+			case errors.As(err, &ve):
+				e = errorFrom(err)
+			default:
+				t.Fatalf("decodeObject(%s): got %v, want an Error", tt.body, err)
+			}
+			if e.Code != tt.wantCode || e.Field != tt.wantField {
+				t.Errorf("got code %q field %q, want %q %q", e.Code, e.Field, tt.wantCode, tt.wantField)
+			}
+			if s := statusCode(e); s != http.StatusBadRequest && s != http.StatusUnprocessableEntity {
+				t.Errorf("status: got %d want 400 or 422", s)
+			}
+		})
+	}
+}
+
+func TestStatusCodesOfErrors(t *testing.T) {
+	tests := []struct {
+		desc string
+		err  error
+		want int
+	}{
+		{"validation error", &tasks.ValidationError{Field: "amount", Code: tasks.CodeInvalidAmount}, 422},
+		{"unknown payout", tasks.ErrNotFound, 404},
+		{"conflicting payout", tasks.ErrConflict, 409},
+		{"terminal record", &tasks.TransitionError{ID: "p", From: tasks.StateSucceeded}, 409},
+		{"illegal move", &tasks.TransitionError{ID: "p", From: tasks.StateQueued, To: tasks.StateSucceeded}, 409},
+		{"contention", tasks.ErrContention, 503},
+		{"anything else", errors.New("redis: connection refused"), 500},
+		{"bad query parameter", &Error{Code: CodeInvalidParameter, Field: "limit"}, 400},
+		{"missing token", &Error{Code: CodeUnauthorized}, 401},
+	}
+	for _, tt := range tests {
+		t.Run(tt.desc, func(t *testing.T) {
+			if got := statusCode(errorFrom(tt.err)); got != tt.want {
+				t.Errorf("status: got %d want %d", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestInternalErrorsRevealNothing(t *testing.T) {
+	e := errorFrom(errors.New("dial tcp 10.0.0.7:6379: secret-ish detail"))
+	if e.Code != CodeInternal || strings.Contains(e.Message, "10.0.0.7") {
+		t.Errorf("got %+v, want an internal error without the cause", e)
+	}
+}
+
+func FuzzDecodePayoutRequest(f *testing.F) {
+	for _, s := range []string{`{"third_party_id":"p","amount":"1.5"}`, `[]`, `{"wallet_id":"12"}`, `{"metadata":{"a":1}}`, `{"x":1}`, `{`} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var req tasks.Request
+		err := decodeObject(b, &req)
+		if err == nil {
+			return
+		}
+		if s := statusCode(errorFrom(err)); s != http.StatusBadRequest && s != http.StatusUnprocessableEntity {
+			t.Errorf("decodeObject(%q): status %d (%v), want 400 or 422", b, s, err)
+		}
+	})
+}
