@@ -156,6 +156,27 @@ func TestHungServerGivesUpAtDeadlineWithOutcomeUnknown(t *testing.T) {
 	})
 }
 
+func TestServerHungMidBodyGivesUpAtDeadlineWithOutcomeUnknown(t *testing.T) {
+	// Real time, a few hundred milliseconds: a deadline must expire.
+	release := make(chan struct{})
+	s := newStub(t, func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusOK)
+		_, _ = w.Write([]byte(`{"code":"00000","data":{"cid":`))
+		_ = http.NewResponseController(w).Flush()
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	})
+	t.Cleanup(func() { close(release) })
+	c := newClient(t, s.URL, func(c *cregis.Config) { c.Timeout = 150 * time.Millisecond })
+	_, err := c.Payout(context.Background(), validPayout())
+	var te *cregis.TransportError
+	if !errors.As(err, &te) || !te.Sent || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("error = %v, want *TransportError with Sent=true matching DeadlineExceeded", err)
+	}
+}
+
 func TestRefusedConnectionIsNotApplied(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -203,6 +224,23 @@ func TestCustomTransportFailuresCountAsSent(t *testing.T) {
 	_, err := c.Payout(context.Background(), validPayout())
 	if !cregis.OutcomeUnknown(err) {
 		t.Errorf("OutcomeUnknown(%v) = false, want true", err)
+	}
+}
+
+func TestContextErrorStaysReachableThroughCustomTransport(t *testing.T) {
+	// A transport that gives up with its own error when the context ends.
+	opaque := roundTripFunc(func(r *http.Request) (*http.Response, error) {
+		<-r.Context().Done()
+		return nil, errors.New("custom transport gave up")
+	})
+	c := newClient(t, "https://cregis.example", func(c *cregis.Config) {
+		c.HTTPClient = &http.Client{Transport: opaque}
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := c.PayoutQuery(ctx, 1)
+	if !errors.Is(err, context.Canceled) {
+		t.Errorf("errors.Is(%v, Canceled) = false, want true", err)
 	}
 }
 
