@@ -1,0 +1,145 @@
+package cregis_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/payoutd/payoutd/cregis"
+	"github.com/payoutd/payoutd/cregis/cregistest"
+)
+
+// These tests cross-check the client against the shared fake, which verifies
+// signatures its own way and uses a pid and cids above 2^53.
+
+func TestClientAgainstFake(t *testing.T) {
+	clock := cregistest.NewClock(time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC))
+	fake := cregistest.NewServer(t, cregistest.WithNowFunc(clock.Now),
+		cregistest.WithDwell(cregistest.Dwell{PendingApproval: time.Minute, PendingSignature: time.Minute, OnChain: time.Minute}))
+	c := fake.Client()
+	ctx := context.Background()
+	req := cregis.PayoutRequest{
+		Currency: "195@195", ToAddress: "TXsmKpEuW7qWnXzJLGP9eDLvWPR2GRn1FS", Amount: "1.5",
+		ThirdPartyID: "fake-cross-check-1", Remark: "payout",
+	}
+
+	cid, err := c.Payout(ctx, req)
+	if err != nil {
+		t.Fatalf("Payout: %v", err)
+	}
+	t.Run("PayoutReturnsTheFakesCIDExactly", func(t *testing.T) {
+		p, ok := fake.PayoutByThirdPartyID(req.ThirdPartyID)
+		if !ok || p.CID != cid || cid <= 1<<53 {
+			t.Errorf("cid = %d, fake has %d (found %v); want equal and above 2^53", cid, p.CID, ok)
+		}
+	})
+	t.Run("SameThirdPartyIDIsDuplicate", func(t *testing.T) {
+		_, err := c.Payout(ctx, req)
+		if !errors.Is(err, cregis.ErrDuplicateThirdPartyID) || !cregis.NotApplied(err) {
+			t.Errorf("second Payout error = %v, want ErrDuplicateThirdPartyID", err)
+		}
+	})
+	t.Run("BothQueryEndpointsFollowTheStatus", func(t *testing.T) {
+		for _, want := range []cregis.Status{cregis.StatusPendingApproval, cregis.StatusPendingSignature,
+			cregis.StatusSignatureApproved, cregis.StatusSucceeded} {
+			info, err := c.SubAddressWithdrawalInfo(ctx, cid)
+			if err != nil || info.Status != want || info.ThirdPartyID != req.ThirdPartyID || info.PID != fake.PID {
+				t.Fatalf("SubAddressWithdrawalInfo = %+v, %v; want status %v of %s, pid %d", info, err, want, req.ThirdPartyID, fake.PID)
+			}
+			q, err := c.PayoutQuery(ctx, cid)
+			if err != nil || q.Status != want || q.ToAddress != req.ToAddress || q.Amount != "1.5" {
+				t.Fatalf("PayoutQuery = %+v, %v; want status %v to %s", q, err, want, req.ToAddress)
+			}
+			clock.Advance(time.Minute + time.Millisecond)
+		}
+	})
+	t.Run("UnknownCIDIsOrderNotFound", func(t *testing.T) {
+		_, err := c.PayoutQuery(ctx, cid+1000)
+		if !errors.Is(err, cregis.ErrOrderNotFound) && !errors.Is(err, cregis.ErrOrderNotExist) {
+			t.Errorf("PayoutQuery(unknown) error = %v, want E0014 or E0015", err)
+		}
+	})
+	t.Run("CoinsListsTheFakesTable", func(t *testing.T) {
+		coins, err := c.Coins(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := cregistest.DefaultCoins(); !reflect.DeepEqual(coins.PayoutCoins, want) {
+			t.Errorf("PayoutCoins = %+v\nwant %+v", coins.PayoutCoins, want)
+		}
+	})
+	t.Run("AddressLegalFollowsTheFake", func(t *testing.T) {
+		fake.MarkAddressInvalid("TBadAddress")
+		good, err1 := c.AddressLegal(ctx, "195", req.ToAddress)
+		bad, err2 := c.AddressLegal(ctx, "195", "TBadAddress")
+		if err1 != nil || err2 != nil || !good || bad {
+			t.Errorf("AddressLegal = %v, %v and %v, %v; want true and false", good, err1, bad, err2)
+		}
+	})
+}
+
+func TestSubAddressWithdrawalAgainstFake(t *testing.T) {
+	fake := cregistest.NewServer(t)
+	cid, err := fake.Client().SubAddressWithdrawal(context.Background(), cregis.SubAddressWithdrawalRequest{
+		Currency: "195@195", FromAddress: "TFromSubAddress1111111111111111111", ToAddress: "TXsmKpEuW7qWnXzJLGP9eDLvWPR2GRn1FS",
+		Amount: "2", ThirdPartyID: "fake-sub-1",
+	})
+	if err != nil {
+		t.Fatalf("SubAddressWithdrawal: %v", err)
+	}
+	info, err := fake.Client().SubAddressWithdrawalInfo(context.Background(), cid)
+	if err != nil || info.FromAddress != "TFromSubAddress1111111111111111111" {
+		t.Errorf("SubAddressWithdrawalInfo = %+v, %v; want from the sub-address", info, err)
+	}
+}
+
+func TestFakeCallbacksVerify(t *testing.T) {
+	fake := cregistest.NewServer(t)
+	c := fake.Client()
+	got := make(chan error, 4)
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		_, err := c.ParseCallback(body)
+		got <- err
+		if err == nil {
+			_, _ = io.WriteString(w, cregis.CallbackAck)
+		}
+	}))
+	t.Cleanup(receiver.Close)
+	// The "hold1" marker keeps the payout at status 1, so the fake sends no
+	// callback of its own and the receiver sees only the ones sent below.
+	cid, err := c.Payout(context.Background(), cregis.PayoutRequest{
+		Currency: "195@195", ToAddress: "TXsmKpEuW7qWnXzJLGP9eDLvWPR2GRn1FShold1", Amount: "1",
+		ThirdPartyID: "fake-callback-1",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fields, err := fake.CallbackFields(cid)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("SignedByTheFakeIsAccepted", func(t *testing.T) {
+		d := fake.SendCallback(receiver.URL, fields, true)
+		if err := <-got; err != nil || !d.Acked {
+			t.Errorf("ParseCallback = %v, acked %v; want nil, true", err, d.Acked)
+		}
+	})
+	t.Run("TamperedAfterSigningIsRefused", func(t *testing.T) {
+		signed := map[string]any{}
+		for k, v := range fields {
+			signed[k] = v
+		}
+		signed["sign"] = cregis.Sign(fake.APIKey, fields)
+		signed["amount"] = "1000"
+		d := fake.SendCallback(receiver.URL, signed, false)
+		if err := <-got; !errors.Is(err, cregis.ErrCallbackSignature) || d.Acked {
+			t.Errorf("ParseCallback = %v, acked %v; want ErrCallbackSignature, false", err, d.Acked)
+		}
+	})
+}
