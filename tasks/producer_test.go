@@ -1,0 +1,154 @@
+package tasks
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/payoutd/payoutd/internal/redistest"
+)
+
+type producerFixture struct {
+	*asynqFixture
+	store    *Store
+	producer *Producer
+	ctx      context.Context
+}
+
+func newProducerFixture(t *testing.T) *producerFixture {
+	t.Helper()
+	r := redistest.New(t)
+	af := newAsynqFixture(t, r)
+	store := NewStore(r.Client(t), StoreConfig{KeyPrefix: r.Prefix})
+	p := NewProducer(ProducerConfig{Store: store, Client: af.client, Decimals: testDecimals, Queues: af.queues})
+	return &producerFixture{asynqFixture: af, store: store, producer: p, ctx: context.Background()}
+}
+
+func (f *producerFixture) enqueue(t *testing.T, req Request) *Record {
+	t.Helper()
+	rec, _, err := f.producer.Enqueue(f.ctx, req)
+	if err != nil {
+		t.Fatalf("Enqueue(%s): %v", req.ThirdPartyID, err)
+	}
+	return rec
+}
+
+// submitTask returns the submit task of id, or nil if there is none.
+func (f *producerFixture) submitTask(t *testing.T, id string) *asynq.TaskInfo {
+	t.Helper()
+	info, err := f.inspector.GetTaskInfo(f.queues.Submit, SubmitTaskID(id))
+	if errors.Is(err, asynq.ErrTaskNotFound) || errors.Is(err, asynq.ErrQueueNotFound) {
+		return nil
+	}
+	if err != nil {
+		t.Fatalf("get submit task of %s: %v", id, err)
+	}
+	return info
+}
+
+func TestProducerEnqueue(t *testing.T) {
+	t.Run("WritesAQueuedRecordAndItsSubmitTask", func(t *testing.T) {
+		f := newProducerFixture(t)
+		rec, created, err := f.producer.Enqueue(f.ctx, validRequest("order-1"))
+		if err != nil || !created || rec.State != StateQueued {
+			t.Fatalf("got %+v, created %v, %v; want a new queued record", rec, created, err)
+		}
+		info := f.submitTask(t, "order-1")
+		if info == nil || info.Timeout != 60*time.Second {
+			t.Fatalf("got task %+v, want a submit task with the default 60s timeout", info)
+		}
+		if p, err := ParseSubmit(asynq.NewTask(info.Type, info.Payload)); err != nil || p.ThirdPartyID != "order-1" {
+			t.Fatalf("got payload %s, want order-1", info.Payload)
+		}
+	})
+	t.Run("InvalidRequestWritesNothing", func(t *testing.T) {
+		f := newProducerFixture(t)
+		req := validRequest("order-1")
+		req.Amount = "1.0000001"
+		rec, created, err := f.producer.Enqueue(f.ctx, req)
+		assertValidation(t, err, "amount", CodeTooManyDecimals)
+		if rec != nil || created {
+			t.Fatalf("got %+v, created %v; want nothing", rec, created)
+		}
+		if _, err := f.store.Get(f.ctx, "order-1"); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("got %v, want no record", err)
+		}
+		if f.submitTask(t, "order-1") != nil {
+			t.Fatal("got a submit task, want none")
+		}
+	})
+	t.Run("SameRequestAgainReturnsTheRecordWithoutANewTask", func(t *testing.T) {
+		f := newProducerFixture(t)
+		first := f.enqueue(t, validRequest("order-1"))
+		rec, created, err := f.producer.Enqueue(f.ctx, validRequest("order-1"))
+		if err != nil || created || !rec.CreatedAt.Equal(first.CreatedAt) {
+			t.Fatalf("got created %v, %v; want the existing record", created, err)
+		}
+		if n, _ := f.inspector.GetQueueInfo(f.queues.Submit); n.Size != 1 {
+			t.Fatalf("got %d submit tasks, want 1", n.Size)
+		}
+	})
+	t.Run("SameRequestAfterSubmittingDoesNotReenqueue", func(t *testing.T) {
+		f := newProducerFixture(t)
+		f.enqueue(t, validRequest("order-1"))
+		if _, err := f.store.Update(f.ctx, "order-1", "test", func(r *Record) error { r.State = StateSubmitting; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if err := f.inspector.DeleteTask(f.queues.Submit, SubmitTaskID("order-1")); err != nil {
+			t.Fatal(err)
+		}
+		rec, created, err := f.producer.Enqueue(f.ctx, validRequest("order-1"))
+		if err != nil || created || rec.State != StateSubmitting || f.submitTask(t, "order-1") != nil {
+			t.Fatalf("got %s, created %v, %v; want the submitting record and no new task", rec.State, created, err)
+		}
+	})
+	t.Run("ConflictPassesThroughWithTheExistingRecord", func(t *testing.T) {
+		f := newProducerFixture(t)
+		f.enqueue(t, validRequest("order-1"))
+		other := validRequest("order-1")
+		other.ToAddress = "TSomeoneElse"
+		rec, created, err := f.producer.Enqueue(f.ctx, other)
+		if !errors.Is(err, ErrConflict) || created || rec == nil || rec.ToAddress == "TSomeoneElse" {
+			t.Fatalf("got %+v, created %v, %v; want ErrConflict and the existing record", rec, created, err)
+		}
+	})
+	t.Run("FailedEnqueueKeepsTheRecordAndARetryEnqueues", func(t *testing.T) {
+		f := newProducerFixture(t)
+		broken := asynq.NewClient(asynq.RedisClientOpt{Addr: "127.0.0.1:1"})
+		broken.Close() // every enqueue fails at once
+		p := NewProducer(ProducerConfig{Store: f.store, Client: broken, Decimals: testDecimals, Queues: f.queues})
+		rec, created, err := p.Enqueue(f.ctx, validRequest("order-1"))
+		if err == nil || !created || rec == nil || rec.State != StateQueued {
+			t.Fatalf("got %+v, created %v, %v; want the new record and the enqueue error", rec, created, err)
+		}
+		if _, created, err := f.producer.Enqueue(f.ctx, validRequest("order-1")); err != nil || created {
+			t.Fatalf("retry: got created %v, %v; want the existing record", created, err)
+		}
+		if f.submitTask(t, "order-1") == nil {
+			t.Fatal("got no submit task after the retry, want one")
+		}
+	})
+}
+
+func TestNewProducerPanicsWithoutItsDependencies(t *testing.T) {
+	cases := []struct {
+		desc string
+		cfg  ProducerConfig
+	}{
+		{"without a store", ProducerConfig{Client: &asynq.Client{}, Decimals: BuiltinDecimals}},
+		{"without a client", ProducerConfig{Store: &Store{}, Decimals: BuiltinDecimals}},
+		{"without decimals", ProducerConfig{Store: &Store{}, Client: &asynq.Client{}}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.desc, func(t *testing.T) {
+			defer func() {
+				if recover() == nil {
+					t.Fatal("got no panic, want one naming the field")
+				}
+			}()
+			NewProducer(tc.cfg)
+		})
+	}
+}
