@@ -18,11 +18,11 @@ import (
 
 // webhookReceiver records the webhooks it gets, answering status.
 type webhookReceiver struct {
-	mu       sync.Mutex
-	status   int
-	bodies   [][]byte
-	sigs     []string
-	url      string
+	mu     sync.Mutex
+	status int
+	bodies [][]byte
+	sigs   []string
+	url    string
 }
 
 func newWebhookReceiver(t testing.TB, status int) *webhookReceiver {
