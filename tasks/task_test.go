@@ -165,4 +165,3 @@ func TestParseIgnoresUnknownFields(t *testing.T) {
 		t.Fatalf("got %+v, %v; want a payload of a later version to decode", p, err)
 	}
 }
-
