@@ -104,7 +104,10 @@ return 1`)
 // written, so a crash can never hide a record from the sweeper.
 func (s *Store) Create(ctx context.Context, req Request) (*Record, bool, error) {
 	if err := validateThirdPartyID(req.ThirdPartyID); err != nil {
-		return nil, false, err
+		return nil, false, err // the id makes the key: never trust it unchecked
+	}
+	if err := req.validateMetadata(); err != nil {
+		return nil, false, err // metadata that is not JSON cannot be stored
 	}
 	rec := newRecord(req, s.now())
 	added, err := s.rdb.ZAddNX(ctx, s.openKey(), rec.z()).Result()
@@ -149,7 +152,7 @@ func newRecord(req Request, now time.Time) *Record {
 
 func (r *Record) encode() []byte {
 	b, err := json.Marshal(r)
-	if err != nil { // only metadata that is not JSON can fail; Validate refuses it
+	if err != nil { // only metadata that is not JSON can fail; Create refuses it
 		panic(fmt.Sprintf("tasks: encode record %s: %v", r.ThirdPartyID, err))
 	}
 	return b
@@ -191,10 +194,11 @@ func (s *Store) getRaw(ctx context.Context, id string) ([]byte, error) {
 // mutates it; returning an error aborts without a write. If fn changed the
 // state, the change must be legal (else ErrIllegalTransition, nothing
 // written) and is appended to the history with reason. A terminal record
-// never changes: Update returns ErrIllegalTransition without calling fn
-// ... unless fn is nil-effect. UpdatedAt is set by the store.
+// never changes: Update returns ErrIllegalTransition without calling fn.
+// UpdatedAt is set by the store.
 //
-// In detail:
+// The compare-and-set is a Lua script on the record's key alone (one hash
+// slot): it writes only if the key still holds what was read. In detail:
 //   - fn runs on a copy and may run more than once (once per attempt), so it
 //     must only mutate the record it is given.
 //   - A terminal record is never passed to fn: Update returns the record with
@@ -206,8 +210,8 @@ func (s *Store) getRaw(ctx context.Context, id string) ([]byte, error) {
 //   - fn must not change the Request or CreatedAt (an error, nothing
 //     written); the store owns History and UpdatedAt. LastError is capped at
 //     MaxLastErrorLen bytes.
-//   - After a contended write loses maxUpdateAttempts times, Update returns
-//     ErrContention.
+//   - After losing the compare-and-set 100 times in a row (with a short
+//     random backoff between attempts), Update returns ErrContention.
 //   - A state change also updates the indexes and appends an event to the
 //     events stream, best-effort (see StoreConfig.IndexErrorFunc).
 func (s *Store) Update(ctx context.Context, id, reason string, fn func(r *Record) error) (*Record, error) {

@@ -190,6 +190,13 @@ func TestStoreCreate(t *testing.T) {
 		_, _, err := f.Create(f.ctx, validRequest("a}b"))
 		assertValidation(t, err, "third_party_id", CodeInvalidThirdPartyID)
 	})
+	t.Run("MetadataThatIsNotJSONIsRefused", func(t *testing.T) {
+		f := newStoreFixture(t)
+		req := validRequest("order-1")
+		req.Metadata = json.RawMessage(`{oops`)
+		_, _, err := f.Create(f.ctx, req)
+		assertValidation(t, err, "metadata", CodeInvalidMetadata)
+	})
 	t.Run("RepeatingASettledRequestLeavesItOutOfTheOpenIndex", func(t *testing.T) {
 		f := newStoreFixture(t)
 		f.recordIn(t, "order-1", StateSucceeded)
