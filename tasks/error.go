@@ -43,6 +43,8 @@ var (
 	ErrContention = errors.New("payout record update kept losing to concurrent updates")
 	// ErrInvalidCursor means a List cursor was not one List returned.
 	ErrInvalidCursor = errors.New("invalid list cursor")
+	// ErrInvalidState means ListOptions.State is not a State.
+	ErrInvalidState = errors.New("invalid payout state")
 )
 
 // TransitionError is the error Store.Update returns for a move the state

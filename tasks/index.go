@@ -26,9 +26,6 @@ const (
 	orphanGrace = time.Minute
 )
 
-// ErrInvalidState means ListOptions.State is not a State.
-var ErrInvalidState = errors.New("invalid payout state")
-
 // The index keys. Each is a sorted set of ids scored by the record's
 // CreatedAt in Unix milliseconds; ties are ordered by id.
 func (s *Store) createdKey() string       { return s.cfg.KeyPrefix + "payouts:created" }
