@@ -140,4 +140,3 @@ func usedMemory(b *testing.B, rdb *redis.Client) int64 {
 	b.Fatal("no used_memory in INFO")
 	return 0
 }
-

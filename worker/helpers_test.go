@@ -234,8 +234,6 @@ func cidOf(t testing.TB, rec *tasks.Record) int64 {
 	return cid
 }
 
-func statusPtr(s cregis.Status) *cregis.Status { return &s }
-
 // metricValue reads a counter's or gauge's value.
 func metricValue(t testing.TB, m prometheus.Metric) float64 {
 	t.Helper()

@@ -119,9 +119,9 @@ func (s *Server) newScheduler() (*asynq.Scheduler, error) {
 	sched := asynq.NewScheduler(s.cfg.Redis, &asynq.SchedulerOpts{
 		Logger:   newAsynqLogger(log),
 		LogLevel: asynqLogLevel(log.GetLevel()),
-		EnqueueErrorHandler: func(_ *asynq.Task, _ []asynq.Option, err error) {
-			if errors.Is(err, asynq.ErrDuplicateTask) {
-				return // another scheduler of the fleet enqueued this period's sweep
+		PostEnqueueFunc: func(_ *asynq.TaskInfo, err error) {
+			if err == nil || errors.Is(err, asynq.ErrDuplicateTask) {
+				return // enqueued, or another scheduler of the fleet enqueued this period's sweep
 			}
 			log.Error().Err(err).Msg("could not enqueue the sweep")
 		},
