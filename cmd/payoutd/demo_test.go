@@ -1,0 +1,35 @@
+package main
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestDemoOnceEndsAsScripted runs the whole demo: it needs real time (the
+// sandbox's payouts dwell a second in each status), about ten seconds.
+func TestDemoOnceEndsAsScripted(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	out := newLogLines()
+	env := map[string]string{"HTTP_ADDR": "127.0.0.1:0", "LOG_FORMAT": "json"}
+	if err := run(ctx, []string{"demo", "--once"}, getenvFrom(env), out); err != nil {
+		t.Fatalf("demo --once: got %v, want nil (exit 0); output:\n%s", err, tail(out.String()))
+	}
+	for _, want := range []string{"SANDBOX", "/monitoring", "user demo, password ", "ended as the sandbox scripted them"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, tail(out.String()))
+		}
+	}
+}
+
+func TestDemoRefusesAnAddressItCannotBind(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"HTTP_ADDR": "256.0.0.1:1"}
+	err := run(context.Background(), []string{"demo", "--once"}, getenvFrom(env), newLogLines())
+	if err == nil || !strings.Contains(err.Error(), "HTTP_ADDR") {
+		t.Errorf("got %v, want an error naming HTTP_ADDR", err)
+	}
+}
