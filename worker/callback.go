@@ -19,7 +19,11 @@ import (
 //
 // A callback settles an unconfirmed or submitting payout: its cid is the one
 // the create call never told us. A callback with a non-terminal status moves
-// such a payout to submitted and starts its polls.
+// such a payout to submitted and starts its polls. A callback for a payout
+// still queued (never sent by us) is refused with tasks.ErrIllegalTransition.
+// The outcome is recorded before the follow-up task (first poll, notify) is
+// enqueued; a failed enqueue is logged, not returned, and repaired by the
+// sweeper or the payout's next task.
 func (p *Pipeline) ApplyCallback(ctx context.Context, cb *cregis.Callback) (*tasks.Record, error) {
 	rec, err := p.applyCallback(ctx, cb)
 	p.countCallback(callbackResult(err))

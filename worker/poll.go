@@ -118,13 +118,16 @@ func (p *Pipeline) polled(ctx context.Context, rec *tasks.Record, seq int64, inf
 			return err
 		}
 	}
-	_, err := p.applyEvent(ctx, rec.ThirdPartyID, infoEvent(rec.CID, info), func(r *tasks.Record) {
+	out, err := p.applyEvent(ctx, rec.ThirdPartyID, infoEvent(rec.CID, info), func(r *tasks.Record) {
 		r.QueryEndpoint = endpoint
 		r.PollSeq = max(r.PollSeq, seq+1)
 		if strings.HasPrefix(r.LastError, notFoundNote) {
 			r.LastError = ""
 		}
 	})
+	if err == nil && out.Stuck && !rec.Stuck {
+		p.recLog(ctx, out).Warn().Dur("age", p.now().Sub(out.CreatedAt)).Msg("payout stuck: open longer than the threshold; still polling")
+	}
 	if errors.Is(err, ErrOutcomeConflict) || errors.Is(err, ErrCIDMismatch) {
 		p.recLog(ctx, rec).Error().Err(err).Int("cregis_status", int(info.Status)).Msg("status query contradicts the recorded outcome; nothing changed")
 		return nil
