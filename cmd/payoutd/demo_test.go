@@ -25,6 +25,34 @@ func TestDemoOnceEndsAsScripted(t *testing.T) {
 	}
 }
 
+func TestDemoKeepsServingUntilInterrupted(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out := newLogLines()
+	done := make(chan error, 1)
+	go func() { done <- run(ctx, []string{"demo"}, getenvFrom(map[string]string{"HTTP_ADDR": "127.0.0.1:0"}), out) }()
+	deadline := time.After(60 * time.Second)
+	for !strings.Contains(out.String(), "Still serving") {
+		select {
+		case err := <-done:
+			t.Fatalf("demo returned %v before Ctrl-C; output:\n%s", err, tail(out.String()))
+		case <-deadline:
+			t.Fatalf("demo did not settle its samples; output:\n%s", tail(out.String()))
+		case <-time.After(50 * time.Millisecond): // polling the output: it has no event to await
+		}
+	}
+	cancel() // Ctrl-C
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("demo after Ctrl-C: got %v, want nil (exit 0)", err)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("demo did not stop after Ctrl-C")
+	}
+}
+
 func TestDemoRefusesAnAddressItCannotBind(t *testing.T) {
 	t.Parallel()
 	env := map[string]string{"HTTP_ADDR": "256.0.0.1:1"}

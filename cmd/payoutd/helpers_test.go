@@ -145,8 +145,10 @@ func (e *testEnv) start(t *testing.T, kv ...string) *instance {
 	go func() { in.done <- run(ctx, nil, getenvFrom(env), in.logs) }()
 	t.Cleanup(func() {
 		in.stop(t)
-		if strings.Contains(in.logs.String(), e.fake.APIKey) {
-			t.Errorf("payoutd's output shows the Cregis API key")
+		for _, secret := range []string{e.fake.APIKey, testToken} {
+			if strings.Contains(in.logs.String(), secret) {
+				t.Errorf("payoutd's output shows a secret (the Cregis API key or a bearer token)")
+			}
 		}
 	})
 	line := in.logs.waitFor(t, "http listening", func(m map[string]any) bool { return m["message"] == "http listening" })

@@ -1,0 +1,301 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/payoutd/payoutd/cregis"
+	"github.com/payoutd/payoutd/cregis/cregistest"
+	"github.com/payoutd/payoutd/internal/metrics"
+	"github.com/payoutd/payoutd/internal/redistest"
+	"github.com/payoutd/payoutd/tasks"
+	"github.com/payoutd/payoutd/worker"
+	"github.com/prometheus/client_golang/prometheus"
+	dto "github.com/prometheus/client_model/go"
+)
+
+const apiToken = "api-test-token-0123456789"
+
+// world is a Handler over real parts: a private Redis, the fake Cregis, a
+// record store, a producer and a pipeline. No worker runs: these tests look
+// at the HTTP layer, and tasks stay queued.
+type world struct {
+	h       *Handler
+	srv     *httptest.Server
+	fake    *cregistest.Server
+	store   *tasks.Store
+	metrics *metrics.Metrics
+	reg     *prometheus.Registry
+}
+
+func newWorld(t *testing.T, edit func(*Config)) *world {
+	t.Helper()
+	r := redistest.New(t)
+	rdb := r.Client(t)
+	fake := cregistest.NewServer(t)
+	queues := tasks.NewQueues(r.Prefix)
+	store := tasks.NewStore(rdb, tasks.StoreConfig{KeyPrefix: r.Prefix})
+	client := asynq.NewClientFromRedisClient(rdb)
+	reg := prometheus.NewRegistry()
+	m := metrics.New(reg)
+	p, err := worker.NewPipeline(worker.Config{Redis: rdb, Asynq: client, Cregis: fake.Client(), Store: store,
+		Queues: queues, KeyPrefix: r.Prefix, Metrics: m})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{
+		API: true, Store: store, Pipeline: p, Cregis: fake.Client(), Tokens: []string{apiToken},
+		Producer: tasks.NewProducer(tasks.ProducerConfig{Store: store, Client: client, Decimals: tasks.BuiltinDecimals, Queues: queues}),
+		Monitor:  MonitorConfig{User: "ops", Password: "monitor-pw", Redis: r.AsynqOpt()},
+		Gatherer: reg, Metrics: m,
+	}
+	if edit != nil {
+		edit(&cfg)
+	}
+	h, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = h.Close() })
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return &world{h: h, srv: srv, fake: fake, store: store, metrics: m, reg: reg}
+}
+
+// payoutBody is a valid request for id.
+func payoutBody(id, amount string) string {
+	return fmt.Sprintf(`{"third_party_id":%q,"currency":"195@195","to_address":"T-%s","amount":%q}`, id, id, amount)
+}
+
+func TestCreatePayoutAnswers202Then200Then409(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, nil)
+	steps := []struct {
+		desc, body string
+		want       int
+	}{
+		{"a new payout is accepted", payoutBody("p-1", "1.5"), http.StatusAccepted},
+		{"the same payout again returns the record", payoutBody("p-1", "1.5"), http.StatusOK},
+		{"the same id with another amount conflicts", payoutBody("p-1", "2"), http.StatusConflict},
+	}
+	for _, s := range steps {
+		rec := serve(w.h, "POST", "/v1/payouts", apiToken, strings.NewReader(s.body))
+		if rec.Code != s.want {
+			t.Fatalf("%s: got %d %s want %d", s.desc, rec.Code, rec.Body, s.want)
+		}
+	}
+	rec := serve(w.h, "GET", "/v1/payouts/p-1", apiToken, nil)
+	for _, field := range []string{`"third_party_id":"p-1"`, `"state":"queued"`, `"amount":"1.5"`, `"history":[`, `"created_at":`} {
+		if !strings.Contains(rec.Body.String(), field) {
+			t.Errorf("GET: body lacks %s: %s", field, rec.Body)
+		}
+	}
+}
+
+func TestBearerTokensAreCheckedExactly(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, nil)
+	tests := []struct {
+		desc, header string
+		want         int
+	}{
+		{"the token", "Bearer " + apiToken, 200},
+		{"the scheme in lower case", "bearer " + apiToken, 200},
+		{"no header", "", 401},
+		{"a prefix of the token", "Bearer " + apiToken[:10], 401},
+		{"the token as basic auth", "Basic " + apiToken, 401},
+		{"the bare token", apiToken, 401},
+	}
+	for _, tt := range tests {
+		t.Run(tt.desc, func(t *testing.T) {
+			req := httptest.NewRequest("GET", "/v1/payouts", nil)
+			if tt.header != "" {
+				req.Header.Set("Authorization", tt.header)
+			}
+			rec := httptest.NewRecorder()
+			w.h.ServeHTTP(rec, req)
+			if rec.Code != tt.want {
+				t.Errorf("got %d want %d", rec.Code, tt.want)
+			}
+			if tt.want == 401 && rec.Header().Get("WWW-Authenticate") == "" {
+				t.Errorf("401 without WWW-Authenticate")
+			}
+		})
+	}
+}
+
+func TestMonitoringNeedsItsPasswordAndIsReadOnly(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, nil)
+	tests := []struct {
+		desc, method, path, user, password string
+		want                               int
+	}{
+		{"the UI without credentials", "GET", "/monitoring/", "", "", 401},
+		{"the UI with a wrong password", "GET", "/monitoring/", "ops", "wrong", 401},
+		{"the UI with a wrong user", "GET", "/monitoring/", "root", "monitor-pw", 401},
+		{"the UI", "GET", "/monitoring/", "ops", "monitor-pw", 200},
+		{"the queues API", "GET", "/monitoring/api/queues", "ops", "monitor-pw", 200},
+		{"pausing a queue", "POST", "/monitoring/api/queues/q:pause", "ops", "monitor-pw", 405},
+		{"deleting a queue", "DELETE", "/monitoring/api/queues/q", "ops", "monitor-pw", 405},
+	}
+	for _, tt := range tests {
+		t.Run(tt.desc, func(t *testing.T) {
+			req, _ := http.NewRequest(tt.method, w.srv.URL+tt.path, nil)
+			if tt.user != "" {
+				req.SetBasicAuth(tt.user, tt.password)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.want {
+				t.Errorf("got %d want %d", resp.StatusCode, tt.want)
+			}
+		})
+	}
+}
+
+func TestMonitoringCanBeMadeWritable(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, func(c *Config) { c.Monitor.Writable = true })
+	serve(w.h, "POST", "/v1/payouts", apiToken, strings.NewReader(payoutBody("w-1", "1"))) // creates the queue
+	queue := ""
+	for _, q := range w.queuesOf(t) {
+		if strings.HasSuffix(q, "payout_submit") {
+			queue = q
+		}
+	}
+	req := httptest.NewRequest("POST", "/monitoring/api/queues/"+queue+":pause", nil)
+	req.SetBasicAuth("ops", "monitor-pw")
+	rec := httptest.NewRecorder()
+	w.h.ServeHTTP(rec, req)
+	if rec.Code/100 != 2 {
+		t.Errorf("pause %q with a writable UI: got %d %s want 2xx", queue, rec.Code, rec.Body)
+	}
+}
+
+// queuesOf lists the asynq queues through the monitoring API.
+func (w *world) queuesOf(t *testing.T) []string {
+	req := httptest.NewRequest("GET", "/monitoring/api/queues", nil)
+	req.SetBasicAuth("ops", "monitor-pw")
+	rec := httptest.NewRecorder()
+	w.h.ServeHTTP(rec, req)
+	var names []string
+	for _, part := range strings.Split(rec.Body.String(), `"queue":"`)[1:] {
+		names = append(names, part[:strings.IndexByte(part, '"')])
+	}
+	return names
+}
+
+func TestReadyzReportsTheReadyFunc(t *testing.T) {
+	t.Parallel()
+	down := errors.New("redis: connection refused")
+	ready := error(nil)
+	w := newWorld(t, func(c *Config) { c.ReadyFunc = func(context.Context) error { return ready } })
+	if rec := serve(w.h, "GET", "/readyz", "", nil); rec.Code != http.StatusOK {
+		t.Errorf("ready: got %d want 200", rec.Code)
+	}
+	ready = down
+	rec := serve(w.h, "GET", "/readyz", "", nil)
+	if e := errorOf(t, rec); rec.Code != http.StatusServiceUnavailable || e.Code != CodeUnavailable {
+		t.Errorf("not ready: got %d %s want 503 unavailable", rec.Code, e.Code)
+	}
+}
+
+func TestMetricsServeTheRegistry(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, nil)
+	w.metrics.Callbacks.WithLabelValues("applied").Inc()
+	rec := serve(w.h, "GET", "/metrics", "", nil)
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `payoutd_callbacks_total{result="applied"} 1`) {
+		t.Errorf("GET /metrics: got %d, want the registry's collectors:\n%s", rec.Code, rec.Body)
+	}
+}
+
+func TestACallbackIsAcknowledgedOnlyOnceRecorded(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, nil)
+	serve(w.h, "POST", "/v1/payouts", apiToken, strings.NewReader(payoutBody("cb-1", "1")))
+	cid, err := w.fake.Client().Payout(context.Background(), cregis.PayoutRequest{
+		Currency: "195@195", ToAddress: "T-cb-1", Amount: "1", ThirdPartyID: "cb-1", CallbackURL: w.srv.URL + "/cregis/callback"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.store.Update(context.Background(), "cb-1", "test: create made by hand", func(r *tasks.Record) error {
+		r.State = tasks.StateSubmitting
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	awaitStatus(t, w.fake, cid, cregis.StatusSucceeded)
+	d, err := w.fake.PushCallback(cid)
+	if err != nil || !d.Acked || d.Response != cregis.CallbackAck {
+		t.Fatalf("callback: got HTTP %d %q (%v), want 200 %q", d.StatusCode, d.Response, err, cregis.CallbackAck)
+	}
+	rec, err := w.store.Get(context.Background(), "cb-1")
+	if err != nil || rec.State != tasks.StateSucceeded || rec.CID != fmt.Sprint(cid) {
+		t.Errorf("record: got %+v (%v), want succeeded with cid %d", rec, err, cid)
+	}
+}
+
+func TestRefusedCallbacksAreCounted(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, nil)
+	tests := []struct {
+		desc, body, result string
+		want               int
+	}{
+		{"not JSON", `sign=abc`, callbackMalformed, http.StatusBadRequest},
+		{"a forged sign", `{"pid":1,"cid":2,"third_party_id":"x","status":6,"nonce":"abcdef","timestamp":1,"sign":"00000000000000000000000000000000"}`, "", 0},
+		{"a body over 64 KiB", `{"x":"` + strings.Repeat("a", MaxBodyBytes) + `"}`, callbackMalformed, http.StatusRequestEntityTooLarge},
+	}
+	for _, tt := range tests {
+		t.Run(tt.desc, func(t *testing.T) {
+			rec := serve(w.h, "POST", "/cregis/callback", "", strings.NewReader(tt.body))
+			if rec.Body.String() == cregis.CallbackAck || rec.Code == http.StatusOK {
+				t.Fatalf("got %d %q, want a refusal", rec.Code, rec.Body)
+			}
+			if tt.want != 0 && rec.Code != tt.want {
+				t.Errorf("status: got %d want %d", rec.Code, tt.want)
+			}
+			errorOf(t, rec)
+		})
+	}
+	refused := counterValue(w.metrics.Callbacks.WithLabelValues(callbackMalformed)) +
+		counterValue(w.metrics.Callbacks.WithLabelValues(callbackSignature)) +
+		counterValue(w.metrics.Callbacks.WithLabelValues(callbackPID))
+	if refused != 3 {
+		t.Errorf("refused callbacks counted: got %v want 3", refused)
+	}
+}
+
+// awaitStatus waits until the fake's payout reaches want.
+func awaitStatus(t *testing.T, fake *cregistest.Server, cid int64, want cregis.Status) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if p, ok := fake.Payout(cid); ok && p.Status == want {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("payout %d did not reach status %d", cid, want)
+		}
+		time.Sleep(10 * time.Millisecond) // polling a condition
+	}
+}
+
+// counterValue reads a counter.
+func counterValue(c prometheus.Counter) float64 {
+	var m dto.Metric
+	_ = c.Write(&m)
+	return m.GetCounter().GetValue()
+}
