@@ -31,7 +31,9 @@ func TestDemoKeepsServingUntilInterrupted(t *testing.T) {
 	defer cancel()
 	out := newLogLines()
 	done := make(chan error, 1)
-	go func() { done <- run(ctx, []string{"demo"}, getenvFrom(map[string]string{"HTTP_ADDR": "127.0.0.1:0"}), out) }()
+	go func() {
+		done <- run(ctx, []string{"demo"}, getenvFrom(map[string]string{"HTTP_ADDR": "127.0.0.1:0"}), out)
+	}()
 	deadline := time.After(60 * time.Second)
 	for !strings.Contains(out.String(), "Still serving") {
 		select {
