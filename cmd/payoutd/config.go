@@ -47,7 +47,7 @@ type Config struct {
 	StuckAfter        time.Duration `env:"STUCK_AFTER" envDefault:"24h" help:"a payout non-terminal for longer is flagged stuck (and still polled)"`
 	SweepInterval     time.Duration `env:"SWEEP_INTERVAL" envDefault:"1m" help:"period of the sweeper that re-drives payouts that lost their task (scheduler role)"`
 	WorkerConcurrency int           `env:"WORKER_CONCURRENCY" envDefault:"10" help:"tasks a worker runs at once"`
-	ShutdownTimeout   time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"30s" help:"on SIGINT/SIGTERM, how long in-flight tasks and requests get to finish; must exceed CREGIS_TIMEOUT"`
+	ShutdownTimeout   time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"40s" help:"on SIGINT/SIGTERM, how long in-flight tasks and requests get to finish; must exceed CREGIS_TIMEOUT"`
 	Roles             []string      `env:"ROLES" envDefault:"api,worker,scheduler" help:"what this process runs, any of api (HTTP intake and callbacks), worker (task handlers), scheduler (sweeper)"`
 
 	LogLevel  string `env:"LOG_LEVEL" envDefault:"info" help:"trace, debug, info, warn or error"`

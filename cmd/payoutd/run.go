@@ -139,7 +139,7 @@ func (a *app) httpServer() *http.Server {
 		Handler:           a.handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      2 * a.cfg.CregisTimeout,
+		WriteTimeout:      2*a.cfg.CregisTimeout + 10*time.Second, // resolve may query both endpoints
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          log.New(a.log.With().Str("component", "http").Logger(), "", 0),
 	}
