@@ -19,6 +19,7 @@ type Error struct {
 	Field   string `json:"field,omitempty"` // the offending request field, if any
 }
 
+// Error returns "code: field: message".
 func (e *Error) Error() string {
 	if e.Field != "" {
 		return e.Code + ": " + e.Field + ": " + e.Message
