@@ -134,13 +134,13 @@ func (a *app) logStart() {
 		Bool("monitoring", c.MonitorUser != "").Msg("payoutd starting")
 }
 
-// ready is /readyz: Redis answers and, with the worker role, the asynq
-// server is running (started and not shutting down).
+// ready is /readyz: Redis answers and, with the worker or scheduler role,
+// the asynq server is running (started and not shutting down).
 func (a *app) ready(ctx context.Context) error {
 	if err := a.rdb.Ping(ctx).Err(); err != nil {
 		return fmt.Errorf("redis: %w", err)
 	}
-	if a.cfg.has(roleWorker) && !a.worker.Started() {
+	if a.worker != nil && !a.worker.Started() {
 		return errors.New("worker not running")
 	}
 	return nil

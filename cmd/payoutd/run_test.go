@@ -422,6 +422,20 @@ func TestListingPagesNewestFirst(t *testing.T) {
 	}
 }
 
+func TestRolesSplitAcrossProcesses(t *testing.T) {
+	t.Parallel()
+	e := newTestEnv(t)
+	api := e.start(t, "ROLES", "api")
+	worker := e.start(t, "ROLES", "worker,scheduler", "API_TOKENS", "")
+	if status, _ := worker.do(t, "GET", "/v1/payouts", testToken, ""); status != http.StatusNotFound {
+		t.Errorf("/v1 on a worker-only process: got %d want 404", status)
+	}
+	api.enqueue(t, "split-1", "T-split", "1")
+	if rec := api.awaitTerminal(t, "split-1"); rec.State != tasks.StateSucceeded {
+		t.Errorf("state: got %s want succeeded", rec.State)
+	}
+}
+
 func TestGracefulShutdownUnderLoadCreatesEachPayoutOnce(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t)
