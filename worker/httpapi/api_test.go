@@ -99,6 +99,22 @@ func TestCreatePayoutAnswers202Then200Then409(t *testing.T) {
 	}
 }
 
+func TestCreatePayoutRefusesABodyThatIsNotJSON(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, nil)
+	req := httptest.NewRequest("POST", "/v1/payouts", strings.NewReader(payoutBody("m-1", "1")))
+	req.Header.Set("Authorization", "Bearer "+apiToken)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	rec := httptest.NewRecorder()
+	w.h.ServeHTTP(rec, req)
+	if e := errorOf(t, rec); rec.Code != http.StatusUnsupportedMediaType || e.Code != CodeUnsupportedMedia {
+		t.Errorf("got %d %s want 415 %s", rec.Code, e.Code, CodeUnsupportedMedia)
+	}
+	if _, err := w.store.Get(context.Background(), "m-1"); !errors.Is(err, tasks.ErrNotFound) {
+		t.Errorf("a refused request left a record: %v", err)
+	}
+}
+
 func TestBearerTokensAreCheckedExactly(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, nil)
