@@ -8,8 +8,9 @@ import (
 )
 
 // rateLimiter is the fleet-wide budget of Cregis calls per second, kept in
-// Redis (GCRA, github.com/go-redis/redis_rate), so every worker of the fleet
-// draws from the same budget.
+// Redis (GCRA, github.com/go-redis/redis_rate, burst = rate), so every worker
+// of the fleet draws from the same budget. redis_rate prefixes its keys: the
+// key is "rate:<KeyPrefix>ratelimit:cregis".
 type rateLimiter struct {
 	lim   *redis_rate.Limiter // nil: unlimited
 	key   string
