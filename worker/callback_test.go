@@ -79,6 +79,39 @@ func TestApplyCallback(t *testing.T) {
 		}
 	})
 
+	t.Run("ACallbackDuringAHangingCreateWinsAndTheRetryCreatesNothing", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t, nil)
+		h.cfg.Cregis = h.cregisClient(time.Second)
+		h.p = h.pipeline(h.cfg)
+		id := h.newPayout()
+		h.fake.SetFate(id, cregis.StatusPendingApproval)
+		h.fake.FailCreatesAfterApply(1, cregistest.FaultHang)
+		done := make(chan error, 1)
+		go func() { done <- h.submit(id) }()
+		var fp cregistest.Payout
+		eventually(t, 5*time.Second, func() bool {
+			var ok bool
+			fp, ok = h.fake.PayoutByThirdPartyID(id)
+			return ok
+		}, "the create never reached the fake")
+		if _, err := h.p.ApplyCallback(ctx, &cregis.Callback{ThirdPartyID: id, CID: fp.CID, Status: cregis.StatusSignatureApproved}); err != nil {
+			t.Fatalf("callback during the create: %v", err)
+		}
+		if err := <-done; !cregis.OutcomeUnknown(err) {
+			t.Fatalf("the hanging create: got %v, want an unknown outcome", err)
+		}
+		if err := h.submit(id); err != nil {
+			t.Fatalf("the retry: %v", err)
+		}
+		rec := h.get(id)
+		if rec.State != tasks.StateSubmitted || rec.CID != formatCID(fp.CID) || rec.LastError != "" || h.fake.Calls(cregis.PathPayout) != 1 {
+			t.Errorf("state %s, cid %s, last_error %q, create calls %d; want submitted with the callback's cid, no error, one call",
+				rec.State, rec.CID, rec.LastError, h.fake.Calls(cregis.PathPayout))
+		}
+		assertNoKeys(t, h, h.p.unsureKey(id))
+	})
+
 	t.Run("ANonTerminalCallbackMovesAnUnconfirmedPayoutToPolling", func(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t, nil)
