@@ -102,12 +102,12 @@ func ParseQueryMode(s string) (QueryMode, error) {
 type FaultRates struct {
 	// CreateBeforeApply fails creates before applying them: HTTP 502, 503 or
 	// a reset connection, chosen at random.
-	CreateBeforeApply float64
+	CreateBeforeApply float64 `json:"create_before_apply"`
 	// CreateAfterApply applies creates, then fails the answer: HTTP 500, 504
 	// or an HTML body, chosen at random.
-	CreateAfterApply float64
+	CreateAfterApply float64 `json:"create_after_apply"`
 	// Query fails status queries: HTTP 502, 503 or 500, chosen at random.
-	Query float64
+	Query float64 `json:"query"`
 }
 
 // Option changes a Config; NewServer applies options in order.

@@ -135,6 +135,9 @@ func (s *Server) ClientConfig() cregis.Config {
 	return cregis.Config{BaseURL: s.URL, PID: s.PID, APIKey: s.APIKey}
 }
 
+// Config returns the configuration the fake runs with, defaults applied.
+func (s *Server) Config() Config { return s.cfg }
+
 // Handle registers a handler on the fake's listener for a pattern outside
 // the Cregis API (see http.ServeMux), e.g. a sandbox's inspection views.
 // Paths of the API always go to the fake.
