@@ -44,5 +44,16 @@
 //	"hold1"       stays 1 (on chain, unconfirmed) for ever
 //	(none)        ends 6 (succeeded) after 0, 5 and 1
 //
+// # Inferences
+//
+// Where the public material is silent the fake chooses, and says so here:
+// the status data and callbacks name the currency by coin name ("XRP"), as
+// the documentation's example does; a /api/v2/payout without from_address
+// reports "cregistest-payout-wallet-<chain_id>"; a sub-address withdrawal
+// must name its from_address; E0009 covers both create endpoints; an
+// amount's precision counts significant decimals ("1.500000000" is fine for
+// a 6-decimal token); timestamps are not checked for age and nonces are not
+// checked for reuse, since no tolerance or replay rule is documented.
+//
 // The fake never logs, and never echoes its API key.
 package cregistest

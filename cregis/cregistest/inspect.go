@@ -164,7 +164,8 @@ func (s *Server) Rate(window time.Duration) float64 {
 	var n int
 	s.log.read(func(in *inspector) {
 		since := in.now().Add(-window)
-		for i := len(in.requests) - 1; i >= 0 && in.requests[i].Time.After(since); i-- {
+		oldest := max(0, len(in.requests)-in.keep)
+		for i := len(in.requests) - 1; i >= oldest && in.requests[i].Time.After(since); i-- {
 			n++
 		}
 	})
