@@ -24,8 +24,12 @@ type ServerConfig struct {
 	// above the longest Cregis call (2*CregisTimeout + 5s: a poll may query
 	// both endpoints). It must exceed the Pipeline's CregisTimeout.
 	ShutdownTimeout time.Duration
-	// Scheduler also runs the periodic sweeper (the "scheduler" role).
+	// Scheduler also runs the periodic sweeper (the "scheduler" role): it
+	// enqueues a sweep task each SweepInterval; processes with handlers run it.
 	Scheduler bool
+	// DisableHandlers runs no task handlers, only the scheduler (the
+	// "scheduler" role without "worker"). Default false: handlers run.
+	DisableHandlers bool
 	// SweepInterval is the sweeper's period. Default 1m.
 	SweepInterval time.Duration
 }
@@ -83,6 +87,8 @@ func (cfg ServerConfig) validate(pc Config) error {
 	switch {
 	case cfg.Redis == nil:
 		return errors.New("worker: ServerConfig.Redis is required")
+	case cfg.DisableHandlers && !cfg.Scheduler:
+		return errors.New("worker: ServerConfig.DisableHandlers without Scheduler runs nothing")
 	case cfg.Concurrency < 0:
 		return errors.New("worker: ServerConfig.Concurrency must be positive")
 	case cfg.ShutdownTimeout <= pc.CregisTimeout:
@@ -137,27 +143,39 @@ func (s *Server) newScheduler() (*asynq.Scheduler, error) {
 // stops taking tasks and shuts down, letting in-flight tasks finish within
 // ShutdownTimeout.
 func (s *Server) Run(ctx context.Context) error {
-	if err := s.srv.Start(s.p.ServeMux()); err != nil {
-		return fmt.Errorf("worker: start: %w", err)
+	if !s.cfg.DisableHandlers {
+		if err := s.srv.Start(s.p.ServeMux()); err != nil {
+			return fmt.Errorf("worker: start: %w", err)
+		}
 	}
 	if s.sched != nil {
 		if err := s.sched.Start(); err != nil {
-			s.srv.Shutdown()
+			s.stopHandlers()
 			return fmt.Errorf("worker: start the scheduler: %w", err)
 		}
 	}
 	s.started.Store(true)
 	s.once.Do(func() { close(s.ready) })
-	s.p.log.Info().Int("concurrency", s.cfg.Concurrency).Bool("scheduler", s.sched != nil).Msg("worker started")
+	s.p.log.Info().Int("concurrency", s.cfg.Concurrency).Bool("handlers", !s.cfg.DisableHandlers).
+		Bool("scheduler", s.sched != nil).Msg("worker started")
 	<-ctx.Done()
 	s.started.Store(false)
 	if s.sched != nil {
 		s.sched.Shutdown()
 	}
-	s.srv.Stop()
-	s.srv.Shutdown()
+	s.stopHandlers()
 	s.p.log.Info().Msg("worker stopped")
 	return nil
+}
+
+// stopHandlers stops taking tasks and waits for in-flight ones, within
+// ShutdownTimeout.
+func (s *Server) stopHandlers() {
+	if s.cfg.DisableHandlers {
+		return
+	}
+	s.srv.Stop()
+	s.srv.Shutdown()
 }
 
 // Started reports whether Run has started processing and not yet begun to

@@ -140,6 +140,25 @@ func TestServer(t *testing.T) {
 		h.awaitState(id, 20*time.Second, tasks.StateSucceeded)
 	})
 
+	t.Run("ASchedulerOnlyServerEnqueuesSweepsButRunsNoTask", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t, nil)
+		id := h.create(newRequest(goodAddress)).ThirdPartyID // never enqueued
+		h.runServer(h.p, ServerConfig{Scheduler: true, DisableHandlers: true, SweepInterval: time.Second})
+		eventually(t, 10*time.Second, func() bool {
+			info, err := h.insp.GetQueueInfo(h.queues.Maintenance)
+			return err == nil && info.Pending > 0
+		}, "no sweep task was enqueued in %s", h.queues.Maintenance)
+		if servers, err := h.insp.Servers(); err != nil || len(servers) != 0 {
+			t.Errorf("asynq servers: got %d (err %v), want none: a scheduler-only process runs no handlers", len(servers), err)
+		}
+		if rec := h.get(id); rec.State != tasks.StateQueued {
+			t.Errorf("state: got %s want queued while no handler runs", rec.State)
+		}
+		h.runServer(h.p, ServerConfig{}) // a worker picks up the sweep
+		h.awaitState(id, 20*time.Second, tasks.StateSucceeded)
+	})
+
 	t.Run("CallbacksAndPollsTogetherSettleEachPayoutOnce", func(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t, nil)
@@ -231,6 +250,7 @@ func TestServerConfig(t *testing.T) {
 		{"Redis is required", ServerConfig{}, "Redis"},
 		{"a shutdown shorter than a Cregis call is refused", ServerConfig{Redis: h.redis.AsynqOpt(), ShutdownTimeout: time.Second}, "ShutdownTimeout"},
 		{"a sweep more often than every second is refused", ServerConfig{Redis: h.redis.AsynqOpt(), SweepInterval: time.Millisecond}, "SweepInterval"},
+		{"disabling handlers without a scheduler is refused", ServerConfig{Redis: h.redis.AsynqOpt(), DisableHandlers: true}, "DisableHandlers"},
 	}
 	for _, c := range cases {
 		if _, err := NewServer(h.p, c.cfg); err == nil || !strings.Contains(err.Error(), c.want) {

@@ -100,7 +100,8 @@ func (a *app) pipelineConfig(cc *cregis.Client, store *tasks.Store, m *metrics.M
 func (a *app) serverConfig() worker.ServerConfig {
 	return worker.ServerConfig{
 		Redis: a.conn, Concurrency: a.cfg.WorkerConcurrency, ShutdownTimeout: a.cfg.ShutdownTimeout,
-		Scheduler: a.cfg.has(roleScheduler), SweepInterval: a.cfg.SweepInterval,
+		Scheduler: a.cfg.has(roleScheduler), DisableHandlers: !a.cfg.has(roleWorker),
+		SweepInterval: a.cfg.SweepInterval,
 	}
 }
 

@@ -426,7 +426,8 @@ func TestRolesSplitAcrossProcesses(t *testing.T) {
 	t.Parallel()
 	e := newTestEnv(t)
 	api := e.start(t, "ROLES", "api")
-	worker := e.start(t, "ROLES", "worker,scheduler", "API_TOKENS", "")
+	e.start(t, "ROLES", "scheduler", "API_TOKENS", "")
+	worker := e.start(t, "ROLES", "worker", "API_TOKENS", "")
 	if status, _ := worker.do(t, "GET", "/v1/payouts", testToken, ""); status != http.StatusNotFound {
 		t.Errorf("/v1 on a worker-only process: got %d want 404", status)
 	}
