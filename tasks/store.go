@@ -215,11 +215,31 @@ func (s *Store) getRaw(ctx context.Context, id string) ([]byte, error) {
 //   - A state change also updates the indexes and appends an event to the
 //     events stream, best-effort (see StoreConfig.IndexErrorFunc).
 func (s *Store) Update(ctx context.Context, id, reason string, fn func(r *Record) error) (*Record, error) {
+	return s.update(ctx, id, change{reason: reason, fn: fn})
+}
+
+// Note appends reason to a non-terminal record's history without changing
+// its state or any other field but UpdatedAt: operator actions (retry,
+// resolve) are recorded this way. A terminal record refuses it as it refuses
+// every update (a *TransitionError with an empty To).
+func (s *Store) Note(ctx context.Context, id, reason string) (*Record, error) {
+	return s.update(ctx, id, change{reason: reason, fn: func(*Record) error { return nil }, note: true})
+}
+
+// change is one update: fn mutates the record; note forces a history entry
+// even without a state change.
+type change struct {
+	reason string
+	fn     func(r *Record) error
+	note   bool
+}
+
+func (s *Store) update(ctx context.Context, id string, c change) (*Record, error) {
 	for attempt := range maxUpdateAttempts {
 		if err := backoff(ctx, attempt); err != nil {
 			return nil, err
 		}
-		rec, done, err := s.tryUpdate(ctx, id, reason, fn)
+		rec, done, err := s.tryUpdate(ctx, id, c)
 		if done || err != nil {
 			return rec, err
 		}
@@ -228,12 +248,12 @@ func (s *Store) Update(ctx context.Context, id, reason string, fn func(r *Record
 }
 
 // tryUpdate is one compare-and-set attempt; done is false when it lost.
-func (s *Store) tryUpdate(ctx context.Context, id, reason string, fn func(r *Record) error) (rec *Record, done bool, err error) {
+func (s *Store) tryUpdate(ctx context.Context, id string, c change) (rec *Record, done bool, err error) {
 	raw, err := s.getRaw(ctx, id)
 	if err != nil {
 		return nil, true, err
 	}
-	cur, next, err := s.apply(id, raw, reason, fn)
+	cur, next, err := s.apply(id, raw, c)
 	if err != nil || next == nil {
 		return cur, true, err
 	}
@@ -251,7 +271,7 @@ func (s *Store) tryUpdate(ctx context.Context, id, reason string, fn func(r *Rec
 // record and the one to write, next nil when fn changed nothing. On a
 // refused transition it returns the current record with the error; on any
 // other error, no record.
-func (s *Store) apply(id string, raw []byte, reason string, fn func(r *Record) error) (cur, next *Record, err error) {
+func (s *Store) apply(id string, raw []byte, c change) (cur, next *Record, err error) {
 	if cur, err = decodeRecord(id, raw); err != nil {
 		return nil, nil, err
 	}
@@ -259,7 +279,7 @@ func (s *Store) apply(id string, raw []byte, reason string, fn func(r *Record) e
 		return cur, nil, &TransitionError{ID: id, From: cur.State}
 	}
 	next, _ = decodeRecord(id, raw) // a deep copy
-	if err := fn(next); err != nil {
+	if err := c.fn(next); err != nil {
 		return nil, nil, err
 	}
 	if err := checkImmutable(cur, next); err != nil {
@@ -267,23 +287,23 @@ func (s *Store) apply(id string, raw []byte, reason string, fn func(r *Record) e
 	}
 	next.History, next.UpdatedAt = cur.History, cur.UpdatedAt
 	next.LastError = truncateUTF8(next.LastError, MaxLastErrorLen)
-	if bytes.Equal(cur.encode(), next.encode()) {
+	if !c.note && bytes.Equal(cur.encode(), next.encode()) {
 		return cur, nil, nil
 	}
-	return cur, next, s.stamp(cur, next, reason)
+	return cur, next, s.stamp(cur, next, c)
 }
 
-// stamp sets UpdatedAt and records a state change in the history.
-func (s *Store) stamp(cur, next *Record, reason string) error {
+// stamp sets UpdatedAt and records a state change (or a note) in the history.
+func (s *Store) stamp(cur, next *Record, c change) error {
 	now := s.now()
 	next.UpdatedAt = now
-	if next.State == cur.State {
+	if next.State == cur.State && !c.note {
 		return nil
 	}
 	if !LegalTransition(cur.State, next.State) {
 		return &TransitionError{ID: cur.ThirdPartyID, From: cur.State, To: next.State}
 	}
-	next.History = append(next.History, Transition{At: now, From: cur.State, To: next.State, Reason: reason})
+	next.History = append(next.History, Transition{At: now, From: cur.State, To: next.State, Reason: c.reason})
 	return nil
 }
 

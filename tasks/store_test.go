@@ -284,6 +284,36 @@ func TestStoreUpdate(t *testing.T) {
 			}
 		}
 	})
+	t.Run("NoteAppendsAHistoryEntryWithoutChangingTheState", func(t *testing.T) {
+		f := newStoreFixture(t)
+		before := f.recordIn(t, "order-1", StateSubmitting)
+		f.clock.Advance(time.Second)
+		rec, err := f.Note(f.ctx, "order-1", "operator retry")
+		if err != nil {
+			t.Fatal(err)
+		}
+		last := rec.History[len(rec.History)-1]
+		if len(rec.History) != len(before.History)+1 || last.From != StateSubmitting || last.To != StateSubmitting || last.Reason != "operator retry" {
+			t.Errorf("history %+v; want one more entry submitting -> submitting \"operator retry\"", rec.History)
+		}
+		if rec.State != StateSubmitting || !rec.UpdatedAt.After(before.UpdatedAt) {
+			t.Errorf("state %s, updated_at %s; want submitting, updated after %s", rec.State, rec.UpdatedAt, before.UpdatedAt)
+		}
+		if got, _ := f.Get(f.ctx, "order-1"); len(got.History) != len(rec.History) {
+			t.Errorf("stored history has %d entries, want %d", len(got.History), len(rec.History))
+		}
+	})
+	t.Run("NoteOnATerminalRecordIsRefused", func(t *testing.T) {
+		f := newStoreFixture(t)
+		f.recordIn(t, "order-1", StateSucceeded)
+		before := f.raw(t, "order-1")
+		if _, err := f.Note(f.ctx, "order-1", "operator retry"); !errors.Is(err, ErrIllegalTransition) {
+			t.Errorf("got %v, want ErrIllegalTransition", err)
+		}
+		if f.raw(t, "order-1") != before {
+			t.Errorf("a terminal record changed")
+		}
+	})
 	t.Run("FnErrorAbortsWithoutAWrite", func(t *testing.T) {
 		f := newStoreFixture(t)
 		f.recordIn(t, "order-1", StateSubmitting)

@@ -39,7 +39,20 @@ func (p *Pipeline) Retry(ctx context.Context, id string) (*tasks.Record, error) 
 		return rec, err
 	}
 	p.recLog(ctx, rec).Info().Msg("operator retry")
-	return rec, nil
+	return p.note(ctx, rec, "operator retry")
+}
+
+// note records an operator action in rec's history. A record that became
+// terminal in the meantime keeps its outcome; the action is then moot.
+func (p *Pipeline) note(ctx context.Context, rec *tasks.Record, reason string) (*tasks.Record, error) {
+	noted, err := p.cfg.Store.Note(ctx, rec.ThirdPartyID, reason)
+	switch {
+	case err == nil:
+		return noted, nil
+	case errors.Is(err, tasks.ErrIllegalTransition) && noted != nil:
+		return noted, nil
+	}
+	return rec, err
 }
 
 // redriveSubmit makes sure payout id has a live submit task: it enqueues one
@@ -121,7 +134,7 @@ func (p *Pipeline) Resolve(ctx context.Context, id, cid string) (*tasks.Record, 
 	case info.ThirdPartyID != rec.ThirdPartyID:
 		return rec, fmt.Errorf("%w: Cregis reports cid %s as third_party_id %q", ErrCIDMismatch, cid, info.ThirdPartyID)
 	}
-	ev := statusEvent{source: "resolve", cid: cid, status: info.Status, txid: info.TxID,
+	ev := statusEvent{source: "operator resolve", cid: cid, status: info.Status, txid: info.TxID,
 		blockHeight: info.BlockHeight, blockTime: info.BlockTime}
 	out, err := p.applyEvent(ctx, id, ev, func(r *tasks.Record) { r.QueryEndpoint = endpoint })
 	return out, p.tolerateFollowUp(ctx, out, err)

@@ -3,6 +3,7 @@ package worker
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -55,6 +56,9 @@ func TestRetry(t *testing.T) {
 		}
 		if st := h.taskState(h.queues.Submit, tasks.SubmitTaskID(id)); st != asynq.TaskStatePending {
 			t.Errorf("submit task state %v, want pending", st)
+		}
+		if last := lastHistory(h.get(id)); last.Reason != "operator retry" || last.From != last.To {
+			t.Errorf("last history entry %+v; want the operator retry, state unchanged", last)
 		}
 	})
 
@@ -130,6 +134,9 @@ func TestResolve(t *testing.T) {
 		if rec.State != tasks.StateSubmitted || rec.CID != cid || h.taskState(h.queues.Poll, tasks.PollTaskID(id, rec.PollSeq)) == 0 {
 			t.Errorf("state %s, cid %s, poll_seq %d; want submitted with %s and a poll", rec.State, rec.CID, rec.PollSeq, cid)
 		}
+		if last := lastHistory(rec); !strings.HasPrefix(last.Reason, "operator resolve") || last.From != tasks.StateUnconfirmed {
+			t.Errorf("last history entry %+v; want the operator resolve from unconfirmed", last)
+		}
 		again, err := h.p.Resolve(ctx, id, cid)
 		if err != nil || again.State != tasks.StateSubmitted {
 			t.Errorf("resolving again: %v, state %s; want the same record, no error", err, again.State)
@@ -185,4 +192,11 @@ func TestResolve(t *testing.T) {
 			t.Errorf("got %v, want ErrTerminal", err)
 		}
 	})
+}
+
+func lastHistory(rec *tasks.Record) tasks.Transition {
+	if len(rec.History) == 0 {
+		return tasks.Transition{}
+	}
+	return rec.History[len(rec.History)-1]
 }

@@ -13,7 +13,7 @@ import (
 // callback or an operator's resolve. Polls and callbacks go through the same
 // transitions; whichever comes first wins and the other is a no-op.
 type statusEvent struct {
-	source      string // "poll", "callback", "resolve"
+	source      string // "poll", "callback", "operator resolve"
 	cid         string
 	status      cregis.Status
 	txid        string
