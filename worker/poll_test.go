@@ -121,7 +121,10 @@ func TestPoll(t *testing.T) {
 
 	t.Run("ACIDUnknownOnBothEndpointsKeepsPollingAndIsFlagged", func(t *testing.T) {
 		t.Parallel()
-		h := newHarness(t, []testOption{func(c *Config) { c.NotFoundAfter = time.Millisecond }})
+		h := newHarness(t, []testOption{func(c *Config) {
+			c.NotFoundAfter = time.Minute
+			c.NowFunc = func() time.Time { return time.Now().Add(time.Hour) } // the submission is an hour old
+		}})
 		id := h.newPayout()
 		forceSubmitted(t, h, id, "9007199254740993")
 		err := h.poll(id)

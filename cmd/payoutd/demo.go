@@ -116,6 +116,7 @@ func (sb *sandbox) configure(getenv func(string) string) error {
 		if err != nil {
 			return fmt.Errorf("demo: in-process Redis: %w", err)
 		}
+		m.ClockTTL(true) // keys expire in real time (submit leases, the rate limit, asynq's locks)
 		sb.redis, redisURL = m, "redis://"+m.Addr()
 	}
 	env := map[string]string{

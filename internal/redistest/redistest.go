@@ -171,7 +171,6 @@ func (r *Redis) launch() error {
 		err := c.Ping(ctx).Err()
 		cancel()
 		if err == nil {
-			r.cmd.Cancel = nil
 			go func() { <-exited }()
 			return nil
 		}
@@ -199,6 +198,7 @@ func (r *Redis) stop() {
 
 func (r *Redis) startMemory(t testing.TB) {
 	m := miniredis.RunT(t)
+	m.ClockTTL(true) // expire keys in real time, as a redis-server does (leases rely on it)
 	r.Kind, r.Addr = KindMemory, m.Addr()
 	r.URL = "redis://" + r.Addr + "/0"
 	r.opts = &redis.Options{Addr: r.Addr}
