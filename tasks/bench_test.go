@@ -4,49 +4,25 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"sync/atomic"
 	"testing"
 
 	"github.com/payoutd/payoutd/internal/redistest"
 	"github.com/redis/go-redis/v9"
 )
 
-// countingHook counts Redis round trips (a command or a pipeline) and
-// commands.
-type countingHook struct {
-	roundTrips, commands atomic.Int64
-}
-
-func (h *countingHook) DialHook(next redis.DialHook) redis.DialHook { return next }
-
-func (h *countingHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		h.roundTrips.Add(1)
-		h.commands.Add(1)
-		return next(ctx, cmd)
-	}
-}
-
-func (h *countingHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		h.roundTrips.Add(1)
-		h.commands.Add(int64(len(cmds)))
-		return next(ctx, cmds)
-	}
-}
-
-func (h *countingHook) reset() { h.roundTrips.Store(0); h.commands.Store(0) }
-
-func (h *countingHook) report(b *testing.B, ops int) {
-	b.ReportMetric(float64(h.roundTrips.Load())/float64(ops), "roundtrips/op")
-	b.ReportMetric(float64(h.commands.Load())/float64(ops), "cmds/op")
+// report reports the round trips and commands counted since the last Take
+// per operation.
+func report(b *testing.B, c *redistest.Counter, ops int) {
+	trips, cmds := c.Take()
+	b.ReportMetric(float64(trips)/float64(ops), "roundtrips/op")
+	b.ReportMetric(float64(cmds)/float64(ops), "cmds/op")
 }
 
 // benchStore is a Store over a private Redis whose client counts its calls.
-func benchStore(b *testing.B) (*Store, *redis.Client, *countingHook) {
+func benchStore(b *testing.B) (*Store, *redis.Client, *redistest.Counter) {
 	r := redistest.New(b)
 	rdb := r.Client(b)
-	hook := &countingHook{}
+	hook := &redistest.Counter{}
 	rdb.AddHook(hook)
 	s := NewStore(rdb, StoreConfig{KeyPrefix: r.Prefix})
 	// Load the scripts, so that the counts do not include a first EVAL.
@@ -62,28 +38,28 @@ func benchStore(b *testing.B) (*Store, *redis.Client, *countingHook) {
 func BenchmarkStoreCreate(b *testing.B) {
 	s, _, hook := benchStore(b)
 	ctx := context.Background()
-	hook.reset()
+	hook.Take()
 	b.ResetTimer()
 	for i := range b.N {
 		if _, _, err := s.Create(ctx, validRequest(fmt.Sprintf("bench-%d", i))); err != nil {
 			b.Fatal(err)
 		}
 	}
-	hook.report(b, b.N)
+	report(b, hook, b.N)
 }
 
 func BenchmarkStoreUpdate(b *testing.B) {
 	b.Run("SameState", func(b *testing.B) {
 		s, _, hook := benchStore(b)
 		ctx := context.Background()
-		hook.reset()
+		hook.Take()
 		b.ResetTimer()
 		for range b.N {
 			if _, err := s.Update(ctx, "warm-up", "", func(r *Record) error { r.Attempts++; return nil }); err != nil {
 				b.Fatal(err)
 			}
 		}
-		hook.report(b, b.N)
+		report(b, hook, b.N)
 	})
 	b.Run("StateChange", func(b *testing.B) {
 		s, _, hook := benchStore(b)
@@ -93,7 +69,7 @@ func BenchmarkStoreUpdate(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-		hook.reset()
+		hook.Take()
 		b.ResetTimer()
 		for i := range b.N {
 			_, err := s.Update(ctx, fmt.Sprintf("bench-%d", i), "create call started", func(r *Record) error {
@@ -104,7 +80,7 @@ func BenchmarkStoreUpdate(b *testing.B) {
 				b.Fatal(err)
 			}
 		}
-		hook.report(b, b.N)
+		report(b, hook, b.N)
 	})
 }
 

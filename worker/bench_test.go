@@ -4,38 +4,13 @@ import (
 	"context"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 
 	"github.com/payoutd/payoutd/cregis"
+	"github.com/payoutd/payoutd/internal/redistest"
 	"github.com/payoutd/payoutd/tasks"
 	"github.com/redis/go-redis/v9"
 )
-
-// roundTrips is a go-redis hook counting round trips (a pipeline or a
-// transaction is one) and commands.
-type roundTrips struct{ trips, cmds atomic.Int64 }
-
-func (c *roundTrips) DialHook(next redis.DialHook) redis.DialHook { return next }
-
-func (c *roundTrips) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
-	return func(ctx context.Context, cmd redis.Cmder) error {
-		c.trips.Add(1)
-		c.cmds.Add(1)
-		return next(ctx, cmd)
-	}
-}
-
-func (c *roundTrips) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
-	return func(ctx context.Context, cmds []redis.Cmder) error {
-		c.trips.Add(1)
-		c.cmds.Add(int64(len(cmds)))
-		return next(ctx, cmds)
-	}
-}
-
-// take returns the counts since the last take.
-func (c *roundTrips) take() (trips, cmds int64) { return c.trips.Swap(0), c.cmds.Swap(0) }
 
 // BenchmarkRoundTripsPerPayout counts the Redis round trips of one payout's
 // life through the handlers: the producer's enqueue, the submit, a poll that
@@ -43,7 +18,7 @@ func (c *roundTrips) take() (trips, cmds int64) { return c.trips.Swap(0), c.cmds
 // reported as custom metrics (rt/... round trips, cmd/... commands).
 func BenchmarkRoundTripsPerPayout(b *testing.B) {
 	h := newHarness(b, nil)
-	counter := &roundTrips{}
+	counter := &redistest.Counter{}
 	h.rdb.AddHook(counter)
 	prod := h.producer()
 	ctx := context.Background()
@@ -53,7 +28,7 @@ func BenchmarkRoundTripsPerPayout(b *testing.B) {
 	for range b.N {
 		req := newRequest(goodAddress)
 		h.fake.SetFate(req.ThirdPartyID, cregis.StatusPendingApproval)
-		counter.take()
+		counter.Take()
 		if _, _, err := prod.Enqueue(ctx, req); err != nil {
 			b.Fatal(err)
 		}
@@ -69,7 +44,7 @@ func BenchmarkRoundTripsPerPayout(b *testing.B) {
 		b.StopTimer()
 		fp, _ := h.fake.PayoutByThirdPartyID(req.ThirdPartyID)
 		_ = h.fake.SetStatus(fp.CID, cregis.StatusSucceeded)
-		counter.take()
+		counter.Take()
 		b.StartTimer()
 		if err := h.pollSeq(req.ThirdPartyID, 2); err != nil {
 			b.Fatal(err)
@@ -87,8 +62,8 @@ func BenchmarkRoundTripsPerPayout(b *testing.B) {
 
 // record adds the round trips and commands since the last take to
 // sums[step].
-func record(sums map[string][2]int64, step string, c *roundTrips) {
-	t, n := c.take()
+func record(sums map[string][2]int64, step string, c *redistest.Counter) {
+	t, n := c.Take()
 	s := sums[step]
 	sums[step] = [2]int64{s[0] + t, s[1] + n}
 }
