@@ -196,7 +196,10 @@ func (s *Server) PayoutByThirdPartyID(thirdPartyID string) (Payout, bool) {
 // SetFate scripts the terminal status of the payout created with
 // thirdPartyID, taking precedence over address markers. Call it before the
 // create; on an existing payout that is not terminal, it heads for status
-// from where it is. A non-terminal status holds the payout there.
+// from where it is. A non-terminal status holds the payout there. A status
+// the payout can no longer reach in Cregis's order (4 or 3 once it left 0, 2
+// once it left 5, an earlier status) holds it where it is; SetStatus forces
+// any status.
 func (s *Server) SetFate(thirdPartyID string, status cregis.Status) {
 	if s.ledger.setFate(thirdPartyID, status, s.now()) {
 		s.startSweeper()

@@ -34,9 +34,11 @@ func fateFromAddress(addr string) cregis.Status {
 
 // next returns the status a payout moves to from status, heading for fate,
 // and false when it stays: 3 and 4 end from 0, 2 ends from 5, any other fate
-// is reached from 1; a non-terminal fate holds the payout there.
+// is reached from 1; a non-terminal fate holds the payout there. A fate the
+// payout can no longer reach (set late with SetFate) holds it where it is:
+// Cregis never moves a payout backwards or skips a step.
 func next(status, fate cregis.Status) (cregis.Status, bool) {
-	if status == fate {
+	if status == fate || !reachable(status, fate) {
 		return status, false
 	}
 	switch status {
@@ -54,6 +56,18 @@ func next(status, fate cregis.Status) (cregis.Status, bool) {
 		return fate, true
 	}
 	return status, false
+}
+
+// reachable reports whether a payout at status can still end at fate: 0, 3
+// and 4 only from 0; 5 and 2 only from 0 or 5; the rest from 0, 5 or 1.
+func reachable(status, fate cregis.Status) bool {
+	switch fate {
+	case cregis.StatusPendingApproval, cregis.StatusApprovalCancelled, cregis.StatusReviewRejected:
+		return status == cregis.StatusPendingApproval
+	case cregis.StatusPendingSignature, cregis.StatusSignatureRejected:
+		return status == cregis.StatusPendingApproval || status == cregis.StatusPendingSignature
+	}
+	return true
 }
 
 // dwell returns how long a payout stays in a non-terminal status.

@@ -160,6 +160,49 @@ func TestSetFateAfterCreationRedirectsAPendingPayout(t *testing.T) {
 	}
 }
 
+// documentedStep reports whether Cregis can move a payout from one status to
+// the next: 0 -> 5, 3 or 4; 5 -> 1 or 2; 1 -> 6 or 7.
+func documentedStep(from, to cregis.Status) bool {
+	next := map[cregis.Status][]cregis.Status{0: {5, 3, 4}, 5: {1, 2}, 1: {6, 7}}
+	return slices.Contains(next[from], to)
+}
+
+func TestALateSetFateNeverBreaksTheDocumentedOrder(t *testing.T) {
+	cases := []struct {
+		desc   string
+		dwells int           // dwells before SetFate: 1 reaches 5, 2 reaches 1
+		fate   cregis.Status // set after those dwells
+		want   cregis.Status // where the payout stays
+	}{
+		{"a payout at 5 cannot be rejected in review any more", 1, 4, 5},
+		{"a payout at 5 cannot be cancelled any more", 1, 3, 5},
+		{"a payout at 5 does not go back to 0", 1, 0, 5},
+		{"a payout at 1 cannot be rejected at signature any more", 2, 2, 1},
+		{"a payout at 1 does not go back to 5", 2, 5, 1},
+		{"a payout at 5 can still be rejected at signature", 1, 2, 2},
+		{"a payout at 1 can still fail on chain", 2, 7, 7},
+	}
+	for _, tc := range cases {
+		t.Run(tc.desc, func(t *testing.T) {
+			s, clock := newClocked(t)
+			cid := create(t, s, cregis.PathPayout, payoutFields("late"))
+			clock.Advance(time.Duration(tc.dwells) * dwell)
+			_, _ = s.Payout(cid)
+			s.SetFate("late", tc.fate)
+			clock.Advance(10 * dwell)
+			p, _ := s.Payout(cid)
+			for i := 1; i < len(p.History); i++ {
+				if from, to := p.History[i-1].Status, p.History[i].Status; !documentedStep(from, to) {
+					t.Errorf("history %v moves %d -> %d, which Cregis never does", p.History, from, to)
+				}
+			}
+			if p.Status != tc.want {
+				t.Errorf("status = %v, want %v", p.Status, tc.want)
+			}
+		})
+	}
+}
+
 func TestHistoryRecordsEachStatusAndWhen(t *testing.T) {
 	s, clock := newClocked(t)
 	start := clock.Now()
