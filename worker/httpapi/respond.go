@@ -90,7 +90,7 @@ func decodeObject(b []byte, v any) error {
 	if err := dec.Decode(v); err != nil {
 		return decodeError(err)
 	}
-	if dec.More() {
+	if _, err := dec.Token(); err != io.EOF {
 		return &Error{Code: CodeInvalidJSON, Message: "the body must hold one JSON object only"}
 	}
 	return nil

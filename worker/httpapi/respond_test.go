@@ -20,6 +20,8 @@ func TestDecodeObjectNamesWhatIsWrong(t *testing.T) {
 		{"a JSON string", `"payout"`, CodeInvalidJSON, ""},
 		{"truncated JSON", `{"third_party_id": "p-1"`, CodeInvalidJSON, ""},
 		{"two objects", `{"third_party_id": "a"} {"third_party_id": "b"}`, CodeInvalidJSON, ""},
+		{"an object and a stray closing brace", `{"third_party_id": "a"}}`, CodeInvalidJSON, ""},
+		{"an object and a stray closing bracket", `{"third_party_id": "a"}]`, CodeInvalidJSON, ""},
 		{"empty", ``, CodeInvalidJSON, ""},
 		{"an unknown field", `{"third_party_id": "a", "amout": "1"}`, CodeUnknownField, "amout"},
 		{"an amount as a number", `{"amount": 1.5}`, CodeInvalidType, "amount"},
