@@ -3,7 +3,9 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
+	"net/http/httptest"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -138,5 +140,59 @@ func TestOpenAPIIsServedWithoutAToken(t *testing.T) {
 	rec := serve(h, "GET", "/v1/openapi.json", "", nil)
 	if rec.Code != http.StatusOK || rec.Body.String() != string(OpenAPI) {
 		t.Errorf("GET /v1/openapi.json: got %d with %d bytes, want 200 with the document", rec.Code, rec.Body.Len())
+	}
+}
+
+// documentedStatuses returns the response statuses the document lists for
+// one operation.
+func documentedStatuses(t *testing.T, doc openAPIDoc, method, path string) []string {
+	t.Helper()
+	var op struct {
+		Responses map[string]json.RawMessage `json:"responses"`
+	}
+	if err := json.Unmarshal(doc.Paths[path][strings.ToLower(method)], &op); err != nil {
+		t.Fatalf("%s %s: %v", method, path, err)
+	}
+	var out []string
+	for status := range op.Responses {
+		out = append(out, status)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func TestOpenAPIListsTheStatusesTheRoutesAnswer(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, nil)
+	doc, _ := parseOpenAPI(t)
+	big := `{"cid":"` + strings.Repeat("1", MaxBodyBytes) + `"}`
+	cases := []struct {
+		desc               string
+		method, path, body string
+		contentType        string
+		want               int
+	}{
+		{"a retry with an unknown field is 422", "POST", "/v1/payouts/{third_party_id}/retry", `{"now":true}`, "application/json", 422},
+		{"a retry over 64 KiB is 413", "POST", "/v1/payouts/{third_party_id}/retry", big, "application/json", 413},
+		{"a retry declared as text is 415", "POST", "/v1/payouts/{third_party_id}/retry", `{}`, "text/plain", 415},
+		{"a resolve over 64 KiB is 413", "POST", "/v1/payouts/{third_party_id}/resolve", big, "application/json", 413},
+		{"a resolve declared as text is 415", "POST", "/v1/payouts/{third_party_id}/resolve", `{"cid":"1"}`, "text/plain", 415},
+		{"a callback over 64 KiB is 413", "POST", "/cregis/callback", big, "application/json", 413},
+		{"a payout declared as a form is 415", "POST", "/v1/payouts", payoutBody("ct-1", "1"), "application/x-www-form-urlencoded", 415},
+	}
+	for _, tc := range cases {
+		t.Run(tc.desc, func(t *testing.T) {
+			req := httptest.NewRequest(tc.method, strings.ReplaceAll(tc.path, "{third_party_id}", "p-1"), strings.NewReader(tc.body))
+			req.Header.Set("Authorization", "Bearer "+apiToken)
+			req.Header.Set("Content-Type", tc.contentType)
+			rec := httptest.NewRecorder()
+			w.h.ServeHTTP(rec, req)
+			if rec.Code != tc.want {
+				t.Fatalf("%s %s: got %d want %d (%s)", tc.method, tc.path, rec.Code, tc.want, rec.Body.String())
+			}
+			if listed := documentedStatuses(t, doc, tc.method, tc.path); !slices.Contains(listed, strconv.Itoa(tc.want)) {
+				t.Errorf("%s %s answers %d, but openapi.json lists only %v", tc.method, tc.path, tc.want, listed)
+			}
+		})
 	}
 }
