@@ -126,7 +126,7 @@ func table(samples []sample, recs []*tasks.Record) string {
 	for i, s := range samples {
 		state, status, cid, attempts := "refused", "(422 "+s.refusal+")", "-", "0"
 		if r := recs[i]; r != nil {
-			state, cid, attempts = string(r.State), orString(r.CID, "-"), fmt.Sprint(r.Attempts)
+			state, status, cid, attempts = string(r.State), "-", orString(r.CID, "-"), fmt.Sprint(r.Attempts)
 			if r.CregisStatus != nil {
 				status = fmt.Sprintf("%d %s", *r.CregisStatus, *r.CregisStatus)
 			}

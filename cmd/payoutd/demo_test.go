@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/payoutd/payoutd/tasks"
 )
 
 // TestDemoOnceEndsAsScripted runs the whole demo: it needs real time (the
@@ -61,5 +63,20 @@ func TestDemoRefusesAnAddressItCannotBind(t *testing.T) {
 	err := run(context.Background(), []string{"demo", "--once"}, getenvFrom(env), newLogLines())
 	if err == nil || !strings.Contains(err.Error(), "HTTP_ADDR") {
 		t.Errorf("got %v, want an error naming HTTP_ADDR", err)
+	}
+}
+
+func TestDemoTableShowsOnlyWhatIsKnown(t *testing.T) {
+	samples := []sample{
+		{label: "succeeds", id: "demo-1"},
+		{label: "invalid amount", id: "demo-2", refusal: tasks.CodeTooManyDecimals},
+	}
+	recs := []*tasks.Record{{State: tasks.StateQueued}, nil}
+	lines := strings.Split(table(samples, recs), "\n")
+	if queued := lines[1]; strings.Contains(queued, "422") {
+		t.Errorf("a queued payout Cregis has not reported on shows a refusal: %q", queued)
+	}
+	if refused := lines[2]; !strings.Contains(refused, "(422 "+tasks.CodeTooManyDecimals+")") {
+		t.Errorf("the refused sample's line: got %q, want its 422 and code", refused)
 	}
 }
