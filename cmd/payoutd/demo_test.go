@@ -20,7 +20,7 @@ func TestDemoOnceEndsAsScripted(t *testing.T) {
 	if err := run(ctx, []string{"demo", "--once"}, getenvFrom(env), out); err != nil {
 		t.Fatalf("demo --once: got %v, want nil (exit 0); output:\n%s", err, tail(out.String()))
 	}
-	for _, want := range []string{"SANDBOX", "/monitoring", "user demo, password ", "ended as the sandbox scripted them"} {
+	for _, want := range []string{"SANDBOX", "/monitoring", "user demo, password ", "on purpose (HTTP 504)", "ended as the sandbox scripted them"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, tail(out.String()))
 		}
