@@ -160,7 +160,7 @@ func (sb *sandbox) announce(w io.Writer) {
   API document: %s/v1/openapi.json
 
   Six sample payouts follow, one per fate. The first one's create answer is lost
-  on purpose (HTTP 504) to show a safe retry: the warning it logs is expected.
+  on purpose (HTTP 504) to show a safe retry: the warnings about it are expected.
 
 `, sb.fake.URL, redis, sb.baseURL(), sb.token, sb.baseURL(), demoUser, sb.password, sb.baseURL(), sb.baseURL())
 }
