@@ -1,9 +1,11 @@
 package main
 
 import (
+	"context"
 	"io"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 )
 
@@ -16,4 +18,19 @@ func newLogger(c *Config, w io.Writer) zerolog.Logger {
 		out = zerolog.ConsoleWriter{Out: out, TimeFormat: time.TimeOnly}
 	}
 	return zerolog.New(out).Level(level).With().Timestamp().Logger()
+}
+
+// routeRedisLogs sends go-redis's own messages (failed dials, pool trouble)
+// to log as warnings with "component":"redis", instead of unstructured lines
+// on stderr. go-redis has one logger per process: the last call wins.
+func routeRedisLogs(log zerolog.Logger) {
+	redis.SetLogger(redisLogger{log.With().Str("component", "redis").Logger()})
+}
+
+// redisLogger adapts zerolog to go-redis's logging interface.
+type redisLogger struct{ log zerolog.Logger }
+
+// Printf implements go-redis's internal.Logging.
+func (l redisLogger) Printf(_ context.Context, format string, v ...any) {
+	l.log.Warn().Msgf(format, v...)
 }

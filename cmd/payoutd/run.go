@@ -94,6 +94,7 @@ func printConfigTable(w io.Writer) error {
 // read it there).
 func serve(ctx context.Context, cfg Config, stdout io.Writer, ln net.Listener) error {
 	logger := newLogger(&cfg, stdout)
+	routeRedisLogs(logger)
 	a, err := newApp(cfg, logger)
 	if err != nil {
 		return err
