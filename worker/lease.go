@@ -24,10 +24,11 @@ import (
 //
 // Both keys share the record's hash tag, so the scripts touch one slot.
 type lease struct {
-	rdb    redis.UniversalClient
-	keys   []string // the lease, the unsure marker
-	token  string
-	unsure bool // the marker was set when the lease was taken
+	rdb     redis.UniversalClient
+	keys    []string // the lease, the unsure marker
+	token   string
+	unsure  bool      // the marker was set when the lease was taken
+	expires time.Time // when the lease expires at the latest
 }
 
 // acquireScript takes the lease if it is free and sets the unsure marker,
@@ -62,7 +63,8 @@ func (p *Pipeline) unsureKey(id string) string { return p.cfg.KeyPrefix + "unsur
 // acquireLease takes payout id's lease for ttl, or returns errBusy when
 // another worker holds it.
 func (p *Pipeline) acquireLease(ctx context.Context, id string, ttl time.Duration) (*lease, error) {
-	l := &lease{rdb: p.cfg.Redis, keys: []string{p.leaseKey(id), p.unsureKey(id)}, token: randomToken()}
+	l := &lease{rdb: p.cfg.Redis, keys: []string{p.leaseKey(id), p.unsureKey(id)}, token: randomToken(),
+		expires: time.Now().Add(ttl)}
 	n, err := acquireScript.Run(ctx, l.rdb, l.keys, l.token, ttl.Milliseconds()).Int()
 	switch {
 	case err != nil:

@@ -64,7 +64,7 @@ func (p *Pipeline) submit(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	a := &attempt{before: l.unsure, unsure: l.unsure}
+	a := &attempt{before: l.unsure, unsure: l.unsure, writeBy: l.expires.Add(-writeTimeout)}
 	err = p.attemptCreate(ctx, id, a)
 	if rerr := l.release(ctx, !a.unsure); rerr != nil {
 		p.log.Warn().Err(rerr).Str("third_party_id", id).Msg("could not release the submit lease; it expires by itself")
@@ -85,8 +85,9 @@ func (p *Pipeline) afterCreated(ctx context.Context, rec *tasks.Record) error {
 
 // attempt is one create attempt's knowledge of the unsure marker.
 type attempt struct {
-	before bool // an earlier attempt may have been applied
-	unsure bool // some attempt so far may have been applied
+	before  bool      // an earlier attempt may have been applied
+	unsure  bool      // some attempt so far may have been applied
+	writeBy time.Time // the verdict may be written until then (the lease's end, less the release)
 }
 
 // attemptCreate runs under the lease: the record is re-read by the update.
@@ -104,7 +105,11 @@ func (p *Pipeline) attemptCreate(ctx context.Context, id string, a *attempt) err
 	}
 	a.unsure = true
 	cid, cerr := p.create(ctx, rec)
-	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
+	writeBy := a.writeBy
+	if soon := time.Now().Add(writeTimeout); writeBy.Before(soon) {
+		writeBy = soon
+	}
+	wctx, cancel := context.WithDeadline(context.WithoutCancel(ctx), writeBy)
 	defer cancel()
 	return p.recordCreate(wctx, rec, cid, cerr, a)
 }
@@ -143,8 +148,9 @@ func (p *Pipeline) create(ctx context.Context, rec *tasks.Record) (int64, error)
 	return cid, err
 }
 
-// recordCreate writes the verdict of a create call. ctx outlives the task's:
-// only this process knows the answer.
+// recordCreate writes the verdict of a create call. ctx outlives the task's,
+// up to the lease's end: only this process knows the answer, and the
+// verdict writes retry until then (updateVerdict).
 func (p *Pipeline) recordCreate(ctx context.Context, rec *tasks.Record, cid int64, err error, a *attempt) error {
 	switch judgeCreate(err) {
 	case verdictAccepted:
@@ -168,7 +174,7 @@ func (p *Pipeline) recordCreate(ctx context.Context, rec *tasks.Record, cid int6
 
 func (p *Pipeline) accepted(ctx context.Context, rec *tasks.Record, cid int64, a *attempt) error {
 	c := strconv.FormatInt(cid, 10)
-	out, err := p.update(ctx, rec.ThirdPartyID, "created at Cregis: cid "+c, func(r *tasks.Record) error {
+	out, err := p.updateVerdict(ctx, rec.ThirdPartyID, "created at Cregis: cid "+c, func(r *tasks.Record) error {
 		switch {
 		case r.State == tasks.StateSubmitting:
 			r.State, r.CID, r.LastError = tasks.StateSubmitted, c, ""
@@ -187,7 +193,7 @@ func (p *Pipeline) accepted(ctx context.Context, rec *tasks.Record, cid int64, a
 }
 
 func (p *Pipeline) duplicate(ctx context.Context, rec *tasks.Record, cerr error, a *attempt) error {
-	out, err := p.update(ctx, rec.ThirdPartyID, "Cregis already has this third_party_id (E0009)", func(r *tasks.Record) error {
+	out, err := p.updateVerdict(ctx, rec.ThirdPartyID, "Cregis already has this third_party_id (E0009)", func(r *tasks.Record) error {
 		if r.State == tasks.StateSubmitting {
 			r.State = tasks.StateUnconfirmed
 			r.LastError = "E0009: Cregis already has this third_party_id; its cid is unknown until a callback or an operator's resolve: " + cerr.Error()
@@ -205,7 +211,7 @@ func (p *Pipeline) duplicate(ctx context.Context, rec *tasks.Record, cerr error,
 }
 
 func (p *Pipeline) rejected(ctx context.Context, rec *tasks.Record, cerr error, a *attempt) error {
-	out, err := p.update(ctx, rec.ThirdPartyID, "refused by Cregis: "+callCode(cerr), func(r *tasks.Record) error {
+	out, err := p.updateVerdict(ctx, rec.ThirdPartyID, "refused by Cregis: "+callCode(cerr), func(r *tasks.Record) error {
 		if r.State == tasks.StateSubmitting {
 			r.State, r.LastError = tasks.StateRejected, cerr.Error()
 		}
@@ -216,6 +222,51 @@ func (p *Pipeline) rejected(ctx context.Context, rec *tasks.Record, cerr error, 
 	}
 	a.unsure = false
 	return p.afterCreated(ctx, out)
+}
+
+// Bounds of the backoff between retries of a verdict write.
+const (
+	verdictRetryMin = 50 * time.Millisecond
+	verdictRetryMax = 2 * time.Second
+)
+
+// updateVerdict is p.update for the verdict of a create call (the cid, E0009,
+// a refusal), which only this process knows. A write that fails for a reason
+// other than the record's own answer (Redis unreachable or failing over) is
+// retried with backoff until ctx ends, shortly before the lease expires:
+// until then no other worker can call Cregis for the payout. Given up, a cid
+// is lost (a retry gets E0009: unconfirmed) and a refusal is no longer
+// trusted (held for an operator).
+func (p *Pipeline) updateVerdict(ctx context.Context, id, reason string, fn func(r *tasks.Record) error) (*tasks.Record, error) {
+	for delay := verdictRetryMin; ; delay = min(2*delay, verdictRetryMax) {
+		rec, err := p.update(ctx, id, reason, fn)
+		if err == nil || !retryableWrite(err) {
+			return rec, err
+		}
+		p.log.Warn().Err(err).Str("third_party_id", id).Msg("could not record a create's verdict; retrying")
+		if sleep(ctx, delay) != nil {
+			return rec, err
+		}
+	}
+}
+
+// retryableWrite reports whether a failed record update may succeed when
+// tried again: the record itself did not refuse it.
+func retryableWrite(err error) bool {
+	return !errors.Is(err, tasks.ErrIllegalTransition) && !errors.Is(err, tasks.ErrNotFound) &&
+		!errors.Is(err, ErrCIDMismatch)
+}
+
+// sleep waits for d or until ctx ends, returning ctx's error then.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }
 
 // hold keeps the record in submitting with LastError and returns a

@@ -269,6 +269,47 @@ func TestSubmit(t *testing.T) {
 		assertNoKeys(t, h, h.p.unsureKey(id))
 	})
 
+	t.Run("ARefusalWhoseWriteMeetsABriefRedisOutageIsStillRejected", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t, nil)
+		addr := "TRefusedDuringOutage0000000000000"
+		h.fake.MarkAddressInvalid(addr)
+		id := h.create(newRequest(addr)).ThirdPartyID
+		p, _ := h.faultyPipeline(func(f *redisFaults) { f.failNext(4) })
+		if err := h.submitWith(p, id); err != nil {
+			t.Fatalf("submit: got %v, want nil once Redis is back", err)
+		}
+		// Left in submitting with its unsure marker, the next attempt would
+		// distrust the same refusal and hold the payout for an operator.
+		if rec := h.get(id); rec.State != tasks.StateRejected {
+			t.Errorf("state %s, want rejected", rec.State)
+		}
+		assertNoKeys(t, h, h.p.leaseKey(id), h.p.unsureKey(id))
+	})
+
+	t.Run("ACIDWhoseWriteMeetsABriefRedisOutageIsStillRecorded", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t, nil)
+		id := h.newPayout()
+		// Redis goes away just as Cregis answers 00000: only this worker
+		// knows the cid, so it must keep trying to write it while it holds
+		// the lease, instead of leaving a retry to get E0009 (unconfirmed).
+		p, _ := h.faultyPipeline(func(f *redisFaults) { f.failNext(4) })
+		if err := h.submitWith(p, id); err != nil {
+			t.Fatalf("submit: got %v, want nil once Redis is back", err)
+		}
+		rec := h.get(id)
+		fp, _ := h.fake.PayoutByThirdPartyID(id)
+		if rec.State != tasks.StateSubmitted || rec.CID != formatCID(fp.CID) {
+			t.Fatalf("state %s, cid %q; want submitted with cid %d", rec.State, rec.CID, fp.CID)
+		}
+		if h.taskState(h.queues.Poll, tasks.PollTaskID(id, 1)) == 0 || h.fake.Calls(cregis.PathPayout) != 1 {
+			t.Errorf("poll task present %v, create calls %d; want a first poll and one call",
+				h.taskState(h.queues.Poll, tasks.PollTaskID(id, 1)) != 0, h.fake.Calls(cregis.PathPayout))
+		}
+		assertNoKeys(t, h, h.p.leaseKey(id), h.p.unsureKey(id))
+	})
+
 	t.Run("TheSameTaskRunTwiceAtOnceMakesOneCreate", func(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t, nil)
