@@ -176,7 +176,9 @@ func (p *Pipeline) accepted(ctx context.Context, rec *tasks.Record, cid int64, a
 	c := strconv.FormatInt(cid, 10)
 	out, err := p.updateVerdict(ctx, rec.ThirdPartyID, "created at Cregis: cid "+c, func(r *tasks.Record) error {
 		switch {
-		case r.State == tasks.StateSubmitting:
+		case r.State == tasks.StateSubmitting, r.State == tasks.StateUnconfirmed:
+			// Unconfirmed: another attempt got E0009 while this one was in
+			// flight (a lost lease); this answer is the cid it lacked.
 			r.State, r.CID, r.LastError = tasks.StateSubmitted, c, ""
 			r.PollSeq++
 		case r.CID != c: // a callback settled it with another cid: Cregis contradicts itself

@@ -310,6 +310,34 @@ func TestSubmit(t *testing.T) {
 		assertNoKeys(t, h, h.p.leaseKey(id), h.p.unsureKey(id))
 	})
 
+	t.Run("ACreateAnsweredAfterAnotherWorkerFoundItUnconfirmedRecordsTheCID", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t, nil)
+		id := h.newPayout()
+		p, _ := h.faultyPipeline(func(*redisFaults) {
+			// The lease is lost while this call is in flight (a Redis
+			// failover): a second worker creates too, gets E0009 and
+			// records unconfirmed before this call's 00000 is read.
+			h.rdb.Del(context.Background(), h.p.leaseKey(id))
+			if err := h.submit(id); err != nil || h.get(id).State != tasks.StateUnconfirmed {
+				t.Errorf("second worker: got %v, state %s; want nil and unconfirmed", err, h.get(id).State)
+			}
+		})
+		if err := h.submitWith(p, id); err != nil {
+			t.Fatalf("submit: got %v, want nil", err)
+		}
+		rec := h.get(id)
+		fp, _ := h.fake.PayoutByThirdPartyID(id)
+		if rec.State != tasks.StateSubmitted || rec.CID != formatCID(fp.CID) || rec.PollSeq != 1 {
+			t.Fatalf("state %s, cid %q, poll_seq %d; want submitted with cid %d and poll 1: the 00000 named it",
+				rec.State, rec.CID, rec.PollSeq, fp.CID)
+		}
+		if h.taskState(h.queues.Poll, tasks.PollTaskID(id, 1)) == 0 || h.fake.Creates(id) != 1 {
+			t.Errorf("poll task present %v, creates %d; want a first poll and one payout at Cregis",
+				h.taskState(h.queues.Poll, tasks.PollTaskID(id, 1)) != 0, h.fake.Creates(id))
+		}
+	})
+
 	t.Run("TheSameTaskRunTwiceAtOnceMakesOneCreate", func(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t, nil)
