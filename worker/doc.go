@@ -26,10 +26,12 @@
 // LastError saying so, for an operator (or a callback) to settle.
 //
 // Configuration errors (B0001, E0001, E0003, E0004, E0034, T0062) and
-// undocumented codes hold the payout in submitting: nothing was created, the
-// task is retried on a slow capped backoff (30s doubling to 10m) that does
-// not consume its retry budget, and every occurrence is logged at error level
-// and counted. One bad key never rejects a batch.
+// undocumented codes hold the payout in submitting: the task is retried on a
+// slow capped backoff (30s doubling to 10m) that does not consume its retry
+// budget, and every occurrence is logged at error level and counted. One bad
+// key never rejects a batch. A configuration error proves nothing was
+// created; an undocumented code proves nothing, so it leaves the unsure
+// marker set.
 //
 // # Retry policy
 //

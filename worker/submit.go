@@ -31,7 +31,9 @@ import (
 //     nothing: the payout is held, with LastError saying why, for an operator;
 //   - held (configuration, quota, an undocumented code): stays submitting
 //     with LastError, retried on a slow capped backoff that does not consume
-//     the retry budget;
+//     the retry budget. Only the documented configuration codes prove that
+//     nothing was created; after an undocumented code the unsure marker
+//     stays set, so a later refusal is not trusted either;
 //   - outcome unknown, or not sent: retried with backoff, same id.
 func (p *Pipeline) HandleSubmit(ctx context.Context, t *asynq.Task) error {
 	pl, err := tasks.ParseSubmit(t)
@@ -163,6 +165,9 @@ func (p *Pipeline) recordCreate(ctx context.Context, rec *tasks.Record, cid int6
 		}
 		return p.hold(ctx, rec, err, "refused after an earlier attempt whose outcome is unknown, so it may exist at Cregis: not rejected; resolve it if the Cregis client shows it, else an operator must settle it")
 	case verdictHeld:
+		if !isConfigError(err) { // an undocumented code proves nothing about the call: keep the marker
+			return p.hold(ctx, rec, err, "an undocumented Cregis answer, which may or may not have created it; held and retried with the same third_party_id")
+		}
 		a.unsure = a.before
 		return p.hold(ctx, rec, err, "nothing was created; held until the cause is fixed")
 	case verdictNotSent:

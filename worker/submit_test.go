@@ -338,6 +338,26 @@ func TestSubmit(t *testing.T) {
 		}
 	})
 
+	t.Run("ARefusalAfterAnUndocumentedCodeIsHeldNotRejected", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t, nil)
+		addr := "TUndocumentedThenRefused000000000"
+		id := h.create(newRequest(addr)).ThirdPartyID
+		// A code Cregis does not document says nothing about whether the
+		// create was applied; only the documented configuration codes do.
+		h.fake.SetErrorStorm("E0999")
+		if err := h.submit(id); !errors.As(err, new(*heldError)) {
+			t.Fatalf("first attempt: got %v, want held", err)
+		}
+		h.fake.ClearErrorStorm()
+		h.fake.MarkAddressInvalid(addr)
+		err := h.submit(id)
+		rec := h.get(id)
+		if !errors.As(err, new(*heldError)) || rec.State != tasks.StateSubmitting || !strings.Contains(rec.LastError, "may exist at Cregis") {
+			t.Errorf("got %v, state %s, last_error %q; want held in submitting for an operator, not rejected", err, rec.State, rec.LastError)
+		}
+	})
+
 	t.Run("TheSameTaskRunTwiceAtOnceMakesOneCreate", func(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t, nil)
