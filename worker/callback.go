@@ -23,7 +23,7 @@ import (
 // still queued (never sent by us) is refused with tasks.ErrIllegalTransition.
 // The outcome is recorded before the follow-up task (first poll, notify) is
 // enqueued; a failed enqueue is logged, not returned, and repaired by the
-// sweeper or the payout's next task.
+// sweeper, the payout's next task or a replay of the callback.
 func (p *Pipeline) ApplyCallback(ctx context.Context, cb *cregis.Callback) (*tasks.Record, error) {
 	rec, err := p.applyCallback(ctx, cb)
 	p.countCallback(callbackResult(err))

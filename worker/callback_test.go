@@ -6,9 +6,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/hibiken/asynq"
 	"github.com/payoutd/payoutd/cregis"
 	"github.com/payoutd/payoutd/cregis/cregistest"
 	"github.com/payoutd/payoutd/tasks"
+	"github.com/redis/go-redis/v9"
 )
 
 func TestApplyCallback(t *testing.T) {
@@ -167,6 +169,36 @@ func TestApplyCallback(t *testing.T) {
 		}
 		if got := metricValue(t, h.metrics.Callbacks.WithLabelValues("conflict")); got != 2 {
 			t.Errorf("conflicting callbacks counted = %v, want 2", got)
+		}
+	})
+
+	t.Run("AReplayedCallbackEnqueuesTheNotifyTaskTheFirstDeliveryMissed", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t, nil)
+		req := newRequest(goodAddress)
+		req.NotifyURL = "https://producer.example/hooks"
+		id := h.create(req).ThirdPartyID
+		forceUnconfirmed(t, h, id) // no poll chain and no submit task will meet it again
+		cb := &cregis.Callback{ThirdPartyID: id, CID: 9007199254740993, Status: cregis.StatusSucceeded}
+		// The first delivery's outcome is written, but the worker cannot
+		// enqueue the notify task (its asynq connection is gone; or it dies
+		// right after the write).
+		down := redis.NewClient(h.redis.Options())
+		_ = down.Close()
+		cfg := h.cfg
+		cfg.Asynq = asynq.NewClientFromRedisClient(down)
+		if _, err := h.pipeline(cfg).ApplyCallback(ctx, cb); err != nil || h.get(id).State != tasks.StateSucceeded {
+			t.Fatalf("first delivery: got %v, state %s; want the outcome recorded", err, h.get(id).State)
+		}
+		if h.taskState(h.queues.Notify, tasks.NotifyTaskID(id)) != 0 {
+			t.Fatal("the notify task exists although its enqueue failed")
+		}
+		// An operator re-pushes the callback from the Cregis client.
+		if _, err := h.p.ApplyCallback(ctx, cb); err != nil {
+			t.Fatalf("replay: %v", err)
+		}
+		if h.taskState(h.queues.Notify, tasks.NotifyTaskID(id)) == 0 {
+			t.Error("the replay found the outcome recorded and stopped there: no notify task, and nothing else will enqueue it")
 		}
 	})
 

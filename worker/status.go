@@ -35,9 +35,11 @@ func (e statusEvent) reason() string {
 var errFollowUp = errors.New("recorded, but the follow-up task was not enqueued")
 
 // applyEvent moves record id by ev (and extra, applied after) in one atomic
-// update. A terminal record is compared instead: the same outcome is a no-op,
-// another is ErrOutcomeConflict. A record that enters submitted gets its
-// first poll; one that becomes terminal gets its notify task.
+// update. A terminal record is compared instead: the same outcome changes
+// nothing, another is ErrOutcomeConflict. A record that enters submitted gets
+// its first poll; a terminal one gets its notify task, also when the event
+// changed nothing (an idempotent enqueue), so that a replay repairs a run
+// that died before it.
 func (p *Pipeline) applyEvent(ctx context.Context, id string, ev statusEvent, extra func(r *tasks.Record)) (*tasks.Record, error) {
 	var (
 		from    tasks.State
@@ -54,7 +56,12 @@ func (p *Pipeline) applyEvent(ctx context.Context, id string, ev statusEvent, ex
 	})
 	switch {
 	case errors.Is(err, tasks.ErrIllegalTransition) && rec != nil && rec.State.Terminal():
-		return rec, compareTerminal(rec, ev)
+		if err := compareTerminal(rec, ev); err != nil {
+			return rec, err
+		}
+		// No news, but this may be a replay of the run that made the record
+		// terminal and died (or failed to enqueue) before its follow-up.
+		return rec, p.followUp(ctx, rec, false)
 	case err != nil:
 		return rec, err
 	}
