@@ -2,6 +2,7 @@ package worker
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"time"
 
@@ -120,6 +121,8 @@ func (cfg Config) validate() error {
 		return errors.New("worker: Config.RateLimit must not be negative")
 	case cfg.CregisTimeout < 0 || cfg.SubmitTimeout < 0 || cfg.StuckAfter < 0 || cfg.NotFoundAfter < 0:
 		return errors.New("worker: Config durations must not be negative")
+	case cfg.SubmitTimeout <= cfg.CregisTimeout:
+		return fmt.Errorf("worker: Config.SubmitTimeout (%s) must exceed CregisTimeout (%s): the create call must end before its task does", cfg.SubmitTimeout, cfg.CregisTimeout)
 	}
 	return nil
 }

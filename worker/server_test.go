@@ -275,6 +275,7 @@ func TestNewPipelineNamesTheMissingField(t *testing.T) {
 		{"Store", func(c *Config) { c.Store = nil }, "Config.Store"},
 		{"poll bounds", func(c *Config) { c.PollMaxInterval = time.Millisecond }, "PollMinInterval"},
 		{"rate", func(c *Config) { c.RateLimit = -1 }, "RateLimit"},
+		{"a submit task shorter than a Cregis call", func(c *Config) { c.CregisTimeout, c.SubmitTimeout = time.Minute, 30*time.Second }, "SubmitTimeout"},
 	}
 	for _, c := range cases {
 		cfg := h.cfg

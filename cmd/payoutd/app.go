@@ -73,7 +73,8 @@ func (a *app) assemble(cc *cregis.Client) error {
 		}
 	}
 	coins := tasks.NewCoinCache(a.rdb, cc, tasks.CoinCacheConfig{KeyPrefix: a.cfg.KeyPrefix})
-	producer := tasks.NewProducer(tasks.ProducerConfig{Store: store, Client: a.asynq, Decimals: coins, Queues: a.queues})
+	producer := tasks.NewProducer(tasks.ProducerConfig{Store: store, Client: a.asynq, Decimals: coins, Queues: a.queues,
+		SubmitTimeout: a.cfg.submitTimeout()})
 	a.handler, err = httpapi.New(httpapi.Config{
 		API: a.cfg.has(roleAPI), Producer: producer, Store: store, Pipeline: p, Cregis: cc,
 		Tokens: tokens(a.cfg.APITokens), Monitor: a.monitorConfig(), Gatherer: reg, Metrics: m,
@@ -92,8 +93,9 @@ func (a *app) pipelineConfig(cc *cregis.Client, store *tasks.Store, m *metrics.M
 		Redis: a.rdb, Asynq: a.asynq, Inspector: a.inspector, Cregis: cc, Store: store,
 		Queues: a.queues, KeyPrefix: c.KeyPrefix, CallbackURL: c.callbackURL(),
 		PollMinInterval: c.PollMinInterval, PollMaxInterval: c.PollMaxInterval, StuckAfter: c.StuckAfter,
-		RateLimit: c.CregisRateLimit, CregisTimeout: c.CregisTimeout, WebhookSecret: string(c.WebhookSecret),
-		Logger: a.log, Metrics: m,
+		RateLimit: c.CregisRateLimit, CregisTimeout: c.CregisTimeout, SubmitTimeout: c.submitTimeout(),
+		WebhookSecret: string(c.WebhookSecret),
+		Logger:        a.log, Metrics: m,
 	}
 }
 

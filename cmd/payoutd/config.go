@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/caarlos0/env/v11"
+	"github.com/payoutd/payoutd/worker"
 	"github.com/rs/zerolog"
 )
 
@@ -323,6 +324,12 @@ func (c *Config) validateLogging() error {
 }
 
 // callbackURL is the callback_url payouts are created with, or "".
+// submitTimeout is the submit task's timeout: above one Cregis call, with room
+// to record its outcome (the worker keeps the lease longer still).
+func (c *Config) submitTimeout() time.Duration {
+	return max(worker.DefaultSubmitTimeout, c.CregisTimeout+30*time.Second)
+}
+
 func (c *Config) callbackURL() string {
 	if c.PublicURL == "" {
 		return ""

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/payoutd/payoutd/worker"
 )
 
 // testKey is the API key of configuration tests; it must never be printed.
@@ -68,6 +70,25 @@ func TestValidConfigurationGetsTheDocumentedDefaults(t *testing.T) {
 	for _, c := range checks {
 		if fmt.Sprint(c.got) != fmt.Sprint(c.want) {
 			t.Errorf("%s: got %v want %v", c.desc, c.got, c.want)
+		}
+	}
+}
+
+func TestTheSubmitTaskOutlastsTheCregisTimeout(t *testing.T) {
+	cases := []struct {
+		desc, timeout string
+		want          time.Duration
+	}{
+		{"the default Cregis timeout keeps the default submit timeout", "15s", worker.DefaultSubmitTimeout},
+		{"a long Cregis timeout lengthens the submit task", "90s", 120 * time.Second},
+	}
+	for _, c := range cases {
+		cfg, err := loadConfig(getenvFrom(with(validEnv(), "CREGIS_TIMEOUT", c.timeout, "SHUTDOWN_TIMEOUT", "2m")))
+		if err != nil {
+			t.Fatalf("%s: loadConfig: %v", c.desc, err)
+		}
+		if got := cfg.submitTimeout(); got != c.want || got <= cfg.CregisTimeout {
+			t.Errorf("%s: submit timeout %s, want %s (above CREGIS_TIMEOUT %s)", c.desc, got, c.want, cfg.CregisTimeout)
 		}
 	}
 }
