@@ -57,6 +57,13 @@ func (p *Pipeline) countRateLimitWait() {
 	}
 }
 
+// countAnomaly counts an answer from Cregis that contradicts a settled record.
+func (p *Pipeline) countAnomaly(kind string) {
+	if m := p.cfg.Metrics; m != nil {
+		m.Anomalies.WithLabelValues(kind).Inc()
+	}
+}
+
 func (p *Pipeline) countCallback(result string) {
 	if m := p.cfg.Metrics; m != nil {
 		m.Callbacks.WithLabelValues(result).Inc()

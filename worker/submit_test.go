@@ -457,3 +457,25 @@ func assertNoKeys(t testing.TB, h *harness, keys ...string) {
 		t.Errorf("%d of keys %v exist (err %v), want none", n, keys, err)
 	}
 }
+
+func TestACreationAfterARejectionIsCountedAsAnAnomaly(t *testing.T) {
+	h := newHarness(t, nil)
+	id := h.newPayout()
+	ctx := context.Background()
+	if _, err := h.store.Update(ctx, id, "test: rejected", func(r *tasks.Record) error {
+		r.State = tasks.StateRejected
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	// A 00000 that arrives when both the lease and the unsure marker were lost.
+	if err := h.p.accepted(ctx, h.get(id), 9007199254740993, &attempt{}); err != nil {
+		t.Fatalf("accepted: %v", err)
+	}
+	if rec := h.get(id); rec.State != tasks.StateRejected || rec.CID != "" {
+		t.Errorf("state %s, cid %q; want the terminal record unchanged", rec.State, rec.CID)
+	}
+	if got := metricValue(t, h.metrics.Anomalies.WithLabelValues("created_after_rejected")); got != 1 {
+		t.Errorf("anomalies counted: got %v want 1", got)
+	}
+}

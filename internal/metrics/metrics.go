@@ -19,6 +19,7 @@ type Metrics struct {
 	OldestOpen     prometheus.Gauge         // payoutd_oldest_open_payout_age_seconds
 	Unconfirmed    prometheus.Gauge         // payoutd_unconfirmed_payouts
 	Stuck          prometheus.Gauge         // payoutd_stuck_payouts
+	Anomalies      *prometheus.CounterVec   // payoutd_anomalies_total{kind}
 }
 
 // New creates the collectors and registers them with reg.
@@ -55,8 +56,11 @@ func New(reg prometheus.Registerer) *Metrics {
 		Stuck: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "payoutd_stuck_payouts", Help: "Non-terminal payouts older than the stuck threshold.",
 		}),
+		Anomalies: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "payoutd_anomalies_total", Help: "Answers from Cregis that contradict a settled record (e.g. created_after_rejected); each needs an operator.",
+		}, []string{"kind"}),
 	}
 	reg.MustRegister(m.Transitions, m.CregisCalls, m.CregisLatency, m.ConfigErrors, m.RateLimitWaits,
-		m.Callbacks, m.Payouts, m.OldestOpen, m.Unconfirmed, m.Stuck)
+		m.Callbacks, m.Payouts, m.OldestOpen, m.Unconfirmed, m.Stuck, m.Anomalies)
 	return m
 }
