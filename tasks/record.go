@@ -31,13 +31,13 @@ func (s State) Terminal() bool {
 type Record struct {
 	Request
 	State         State          `json:"state"`
-	CID           string         `json:"cid,omitempty"` // decimal string: int64 above 2^53
+	CID           string         `json:"cid"`           // decimal string: int64 above 2^53
 	CregisStatus  *cregis.Status `json:"cregis_status"` // nil until Cregis reports one
-	TxID          string         `json:"txid,omitempty"`
-	BlockHeight   string         `json:"block_height,omitempty"`
-	BlockTime     int64          `json:"block_time,omitempty"` // Unix ms
-	Attempts      int            `json:"attempts"`             // create calls made
-	LastError     string         `json:"last_error,omitempty"` // sanitised: never a key or a sign
+	TxID          string         `json:"txid"`
+	BlockHeight   string         `json:"block_height"`
+	BlockTime     int64          `json:"block_time"` // Unix ms
+	Attempts      int            `json:"attempts"`   // create calls made
+	LastError     string         `json:"last_error"` // sanitised: never a key or a sign
 	QueryEndpoint string         `json:"query_endpoint,omitempty"`
 	PollSeq       int64          `json:"poll_seq,omitempty"` // sequence of the live poll task
 	Stuck         bool           `json:"stuck,omitempty"`    // non-terminal longer than the threshold

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -96,6 +97,29 @@ func TestCreatePayoutAnswers202Then200Then409(t *testing.T) {
 		if !strings.Contains(rec.Body.String(), field) {
 			t.Errorf("GET: body lacks %s: %s", field, rec.Body)
 		}
+	}
+}
+
+func TestARecordCarriesEveryContractFieldFromTheStart(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, nil)
+	if rec := serve(w.h, "POST", "/v1/payouts", apiToken, strings.NewReader(payoutBody("p-1", "1.5"))); rec.Code != http.StatusAccepted {
+		t.Fatalf("POST: got %d %s", rec.Code, rec.Body)
+	}
+	rec := serve(w.h, "GET", "/v1/payouts/p-1", apiToken, nil)
+	var got map[string]any
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+		t.Fatalf("GET: %v: %s", err, rec.Body)
+	}
+	// The names of issue 4's record: backends read them, set or not.
+	for _, field := range []string{"third_party_id", "state", "cregis_status", "cid", "txid", "block_height",
+		"block_time", "currency", "to_address", "amount", "attempts", "last_error", "created_at", "updated_at", "history"} {
+		if _, ok := got[field]; !ok {
+			t.Errorf("a queued record lacks %q: %s", field, rec.Body)
+		}
+	}
+	if got["cregis_status"] != nil || got["cid"] != "" || got["block_time"] != float64(0) {
+		t.Errorf("cregis_status %v, cid %v, block_time %v; want null, \"\" and 0 before Cregis answers", got["cregis_status"], got["cid"], got["block_time"])
 	}
 }
 
