@@ -25,6 +25,20 @@ const testToken = "e2e-token-0123456789abcdef"
 // waitTimeout bounds every wait of the end-to-end tests.
 const waitTimeout = 20 * time.Second
 
+// eventually polls cond until it holds, failing the test with what() after
+// waitTimeout. Records and readiness have no event to await, so polling a
+// condition is how these tests synchronise; never a fixed sleep.
+func eventually(t *testing.T, cond func() bool, what func() string) {
+	t.Helper()
+	deadline := time.Now().Add(waitTimeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("%s within %s", what(), waitTimeout)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
 // logLines collects the JSON log lines payoutd writes, for tests to await.
 type logLines struct {
 	mu      sync.Mutex
@@ -160,17 +174,11 @@ func (e *testEnv) start(t *testing.T, kv ...string) *instance {
 // awaitReady polls /readyz until it answers 200.
 func (in *instance) awaitReady(t *testing.T) {
 	t.Helper()
-	deadline := time.Now().Add(waitTimeout)
-	for {
-		status, _ := in.do(t, "GET", "/readyz", "", "")
-		if status == http.StatusOK {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("/readyz: got %d, not 200 within %s", status, waitTimeout)
-		}
-		time.Sleep(20 * time.Millisecond) // polling a condition: readiness has no event to await
-	}
+	var status int
+	eventually(t, func() bool {
+		status, _ = in.do(t, "GET", "/readyz", "", "")
+		return status == http.StatusOK
+	}, func() string { return fmt.Sprintf("/readyz: got %d, not 200", status) })
 }
 
 // stop cancels the run and returns its error (once; later calls return nil).
@@ -237,17 +245,10 @@ func (in *instance) get(t *testing.T, id string) tasks.Record {
 // awaitTerminal polls the payout until it is terminal.
 func (in *instance) awaitTerminal(t *testing.T, id string) tasks.Record {
 	t.Helper()
-	deadline := time.Now().Add(waitTimeout)
-	for {
-		rec := in.get(t, id)
-		if rec.State.Terminal() {
-			return rec
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("payout %s: still %s after %s", id, rec.State, waitTimeout)
-		}
-		time.Sleep(20 * time.Millisecond) // polling a condition: the record has no event to await
-	}
+	var rec tasks.Record
+	eventually(t, func() bool { rec = in.get(t, id); return rec.State.Terminal() },
+		func() string { return fmt.Sprintf("payout %s: still %s", id, rec.State) })
+	return rec
 }
 
 // errorBody decodes the API's error shape.

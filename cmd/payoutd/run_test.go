@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -183,16 +184,8 @@ func TestOldAndReplayedCallbacksAreAcceptedButConflictsAreNot(t *testing.T) {
 // awaitFakeStatus waits until the fake's payout has status want.
 func awaitFakeStatus(t *testing.T, fake *cregistest.Server, cid int64, want cregis.Status) {
 	t.Helper()
-	deadline := time.Now().Add(waitTimeout)
-	for {
-		if p, ok := fake.Payout(cid); ok && p.Status == want {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("the fake's payout %d did not reach status %d", cid, want)
-		}
-		time.Sleep(10 * time.Millisecond) // polling a condition
-	}
+	eventually(t, func() bool { p, ok := fake.Payout(cid); return ok && p.Status == want },
+		func() string { return fmt.Sprintf("the fake's payout %d did not reach status %d", cid, want) })
 }
 
 // with2 returns a copy of m with k set to v.
@@ -208,19 +201,14 @@ func with2(m map[string]any, k string, v any) map[string]any {
 // awaitCID waits for the payout to be submitted and returns its cid.
 func awaitCID(t *testing.T, in *instance, id string) int64 {
 	t.Helper()
-	deadline := time.Now().Add(waitTimeout)
-	for {
-		rec := in.get(t, id)
-		if rec.CID != "" {
-			var cid int64
-			fmt.Sscan(rec.CID, &cid)
-			return cid
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: no cid after %s (state %s)", id, waitTimeout, rec.State)
-		}
-		time.Sleep(20 * time.Millisecond) // polling a condition
+	var rec tasks.Record
+	eventually(t, func() bool { rec = in.get(t, id); return rec.CID != "" },
+		func() string { return fmt.Sprintf("%s: no cid (state %s)", id, rec.State) })
+	cid, err := strconv.ParseInt(rec.CID, 10, 64)
+	if err != nil {
+		t.Fatalf("%s: cid %q is not an int64: %v", id, rec.CID, err)
 	}
+	return cid
 }
 
 func TestEveryProtectedRouteNeedsAValidToken(t *testing.T) {
@@ -340,13 +328,8 @@ func TestAnUnconfirmedPayoutIsResolvedByAnOperator(t *testing.T) {
 	e.fake.FailCreatesAfterApply(1, cregistest.FaultGatewayTimeout)
 	in.enqueue(t, "unc-1", "T-unc", "1")
 	var rec tasks.Record
-	deadline := time.Now().Add(waitTimeout)
-	for rec = in.get(t, "unc-1"); rec.State != tasks.StateUnconfirmed; rec = in.get(t, "unc-1") {
-		if time.Now().After(deadline) {
-			t.Fatalf("state: got %s, want unconfirmed within %s", rec.State, waitTimeout)
-		}
-		time.Sleep(20 * time.Millisecond) // polling a condition
-	}
+	eventually(t, func() bool { rec = in.get(t, "unc-1"); return rec.State == tasks.StateUnconfirmed },
+		func() string { return fmt.Sprintf("state: got %s, want unconfirmed", rec.State) })
 	p, ok := e.fake.PayoutByThirdPartyID("unc-1")
 	if !ok {
 		t.Fatal("the fake has no payout unc-1")
@@ -373,13 +356,9 @@ func TestAnOperatorRetryRedrivesAPayoutAfterATransientFault(t *testing.T) {
 	in := e.start(t)
 	e.fake.FailCreatesBeforeApply(1, cregistest.FaultServiceUnavailable)
 	in.enqueue(t, "flaky-1", "T-flaky", "1")
-	deadline := time.Now().Add(waitTimeout)
-	for rec := in.get(t, "flaky-1"); rec.LastError == ""; rec = in.get(t, "flaky-1") {
-		if time.Now().After(deadline) {
-			t.Fatalf("no failed attempt recorded within %s (state %s)", waitTimeout, rec.State)
-		}
-		time.Sleep(20 * time.Millisecond) // polling a condition
-	}
+	var rec tasks.Record
+	eventually(t, func() bool { rec = in.get(t, "flaky-1"); return rec.LastError != "" },
+		func() string { return fmt.Sprintf("no failed attempt recorded (state %s)", rec.State) })
 	// The worker waits seconds before retrying; the operator says now.
 	if status, b := in.do(t, "POST", "/v1/payouts/flaky-1/retry", testToken, ""); status != http.StatusOK {
 		t.Fatalf("retry: got %d %s want 200", status, b)
@@ -473,11 +452,6 @@ func TestGracefulShutdownUnderLoadCreatesEachPayoutOnce(t *testing.T) {
 // awaitCreates waits until Cregis has accepted at least n creates.
 func awaitCreates(t *testing.T, fake *cregistest.Server, n int) {
 	t.Helper()
-	deadline := time.Now().Add(waitTimeout)
-	for len(fake.RequestsTo(cregis.PathPayout)) < n {
-		if time.Now().After(deadline) {
-			t.Fatalf("fewer than %d creates reached Cregis within %s", n, waitTimeout)
-		}
-		time.Sleep(5 * time.Millisecond) // polling a condition
-	}
+	eventually(t, func() bool { return len(fake.RequestsTo(cregis.PathPayout)) >= n },
+		func() string { return fmt.Sprintf("fewer than %d creates reached Cregis", n) })
 }
