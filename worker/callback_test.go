@@ -214,6 +214,19 @@ func TestApplyCallback(t *testing.T) {
 			t.Errorf("got %v, state %s; want ErrOutcomeConflict and still rejected", err, h.get(id).State)
 		}
 	})
+
+	t.Run("ACallbackForARejectedPayoutIsCountedAsAnAnomaly", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t, nil)
+		addr := "TRejectedAnomaly00000000000000000"
+		h.fake.MarkAddressInvalid(addr)
+		id := h.create(newRequest(addr)).ThirdPartyID
+		_ = h.submit(id)
+		_, _ = h.p.ApplyCallback(ctx, &cregis.Callback{ThirdPartyID: id, CID: 77, Status: cregis.StatusSucceeded})
+		if got := metricValue(t, h.metrics.Anomalies.WithLabelValues("created_after_rejected")); got != 1 {
+			t.Errorf("anomalies counted: got %v want 1: Cregis names a payout recorded as rejected", got)
+		}
+	})
 }
 
 // forceUnconfirmed moves a queued record to unconfirmed, as an E0009 would.

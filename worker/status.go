@@ -57,6 +57,9 @@ func (p *Pipeline) applyEvent(ctx context.Context, id string, ev statusEvent, ex
 	switch {
 	case errors.Is(err, tasks.ErrIllegalTransition) && rec != nil && rec.State.Terminal():
 		if err := compareTerminal(rec, ev); err != nil {
+			if rec.State == tasks.StateRejected {
+				p.existsDespiteRejection(ctx, rec, ev.cid)
+			}
 			return rec, err
 		}
 		// No news, but this may be a replay of the run that made the record
@@ -111,6 +114,16 @@ func (p *Pipeline) settle(r *tasks.Record, ev statusEvent) (entered bool, err er
 		r.Stuck = true
 	}
 	return entered, nil
+}
+
+// existsDespiteRejection reports Cregis naming (as cid) a payout whose record
+// says Cregis refused it: the payout exists at Cregis although nothing was
+// supposed to. Terminal records never change, so it is made loud instead: an
+// error line and payoutd_anomalies_total{kind="created_after_rejected"}.
+func (p *Pipeline) existsDespiteRejection(ctx context.Context, rec *tasks.Record, cid string) {
+	p.countAnomaly("created_after_rejected")
+	p.recLog(ctx, rec).Error().Str("cid", cid).
+		Msg("Cregis has a payout recorded as rejected: it exists at Cregis; an operator must reconcile it")
 }
 
 // compareTerminal judges news about a terminal record: nothing changes, but

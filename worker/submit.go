@@ -198,10 +198,8 @@ func (p *Pipeline) accepted(ctx context.Context, rec *tasks.Record, cid int64, a
 	a.unsure = false
 	if out != nil && out.State == tasks.StateRejected {
 		// Only possible when both the lease and the unsure marker were lost
-		// (e.g. a Redis failover): the payout exists at Cregis although its
-		// record says nothing does. Terminal states never change: make it loud.
-		p.countAnomaly("created_after_rejected")
-		p.recLog(ctx, out).Error().Str("cid", c).Msg("Cregis created a payout recorded as rejected: it exists at Cregis; an operator must reconcile it")
+		// (e.g. a Redis failover).
+		p.existsDespiteRejection(ctx, out, c)
 	}
 	return p.afterCreated(ctx, out)
 }
