@@ -146,8 +146,8 @@ func (p *Pipeline) flagStuck(ctx context.Context, rec *tasks.Record, c *sweepCou
 
 // sweepSubmit makes sure a queued or submitting record has a submit task.
 func (p *Pipeline) sweepSubmit(ctx context.Context, rec *tasks.Record) (bool, error) {
-	tid := tasks.SubmitTaskID(rec.ThirdPartyID)
-	if alive, err := p.taskAlive(p.cfg.Queues.Submit, tid); alive || err != nil {
+	st, err := p.taskState(p.cfg.Queues.Submit, tasks.SubmitTaskID(rec.ThirdPartyID))
+	if alive(st) || err != nil {
 		return false, err
 	}
 	return true, p.redriveSubmit(ctx, rec.ThirdPartyID, false)
@@ -157,33 +157,36 @@ func (p *Pipeline) sweepSubmit(ctx context.Context, rec *tasks.Record) (bool, er
 // gone, the next poll is enqueued and PollSeq advanced.
 func (p *Pipeline) sweepPoll(ctx context.Context, rec *tasks.Record) (bool, error) {
 	tid := tasks.PollTaskID(rec.ThirdPartyID, rec.PollSeq)
-	alive, err := p.taskAlive(p.cfg.Queues.Poll, tid)
+	st, err := p.taskState(p.cfg.Queues.Poll, tid)
 	switch {
-	case alive || err != nil:
+	case alive(st) || err != nil:
 		return false, err
-	case p.taskArchived(p.cfg.Queues.Poll, tid):
+	case st == asynq.TaskStateArchived:
 		return true, p.cfg.Inspector.RunTask(p.cfg.Queues.Poll, tid)
 	}
 	_, err = p.pollNow(ctx, rec)
 	return true, err
 }
 
-// taskAlive reports whether a task exists in a state that will run it
-// (pending, active, scheduled, retry, aggregating).
-func (p *Pipeline) taskAlive(queue, taskID string) (bool, error) {
+// noTask is the state taskState reports for a task that does not exist.
+const noTask asynq.TaskState = 0
+
+// taskState looks a task up once: its state, or noTask when it is gone.
+func (p *Pipeline) taskState(queue, taskID string) (asynq.TaskState, error) {
 	info, err := p.cfg.Inspector.GetTaskInfo(queue, taskID)
 	switch {
 	case errors.Is(err, asynq.ErrTaskNotFound), errors.Is(err, asynq.ErrQueueNotFound):
-		return false, nil
+		return noTask, nil
 	case err != nil:
-		return false, err
+		return noTask, err
 	}
-	return info.State != asynq.TaskStateArchived && info.State != asynq.TaskStateCompleted, nil
+	return info.State, nil
 }
 
-func (p *Pipeline) taskArchived(queue, taskID string) bool {
-	info, err := p.cfg.Inspector.GetTaskInfo(queue, taskID)
-	return err == nil && info.State == asynq.TaskStateArchived
+// alive reports whether a task in state st will run (pending, active,
+// scheduled, retry, aggregating).
+func alive(st asynq.TaskState) bool {
+	return st != noTask && st != asynq.TaskStateArchived && st != asynq.TaskStateCompleted
 }
 
 // unlockScript deletes a lock only if it still holds our token.
