@@ -25,8 +25,12 @@ func TestApplyCallback(t *testing.T) {
 		if err := h.submit(id); err != nil {
 			t.Fatal(err)
 		}
-		eventually(t, 5*time.Second, func() bool { return h.get(id).State == tasks.StateSucceeded },
-			"the fake's callback never settled the payout")
+		// The fake logs a delivery once answered, a moment after the record
+		// is written (the answer follows the write): await both.
+		eventually(t, 5*time.Second, func() bool {
+			rec := h.get(id)
+			return rec.State == tasks.StateSucceeded && len(h.fake.CallbacksFor(cidOf(t, rec))) > 0
+		}, "the fake's callback never settled the payout")
 		rec := h.get(id)
 		cbs := h.fake.CallbacksFor(cidOf(t, rec))
 		if len(cbs) != 1 || !cbs[0].Acked || rec.TxID == "" || h.fake.Queries(cidOf(t, rec)) != 0 {

@@ -101,15 +101,20 @@ func TestCallbacksSettlePayoutsAheadOfPolls(t *testing.T) {
 			t.Errorf("%s: got %s by %q, want %s by a callback", id, rec.State, last.Reason, want)
 		}
 	}
+	// payoutd answers only after the record is written, so the record can
+	// be terminal a moment before the fake has the answer: await it.
 	acked := 0
-	for _, d := range e.fake.Callbacks() {
-		if d.Acked {
-			acked++
+	eventually(t, func() bool {
+		acked = 0
+		for _, d := range e.fake.Callbacks() {
+			if d.Acked {
+				acked++
+			}
 		}
-	}
-	if acked != 2 {
-		t.Errorf("callbacks acknowledged with %q: got %d want 2", cregis.CallbackAck, acked)
-	}
+		return acked == 2
+	}, func() string {
+		return fmt.Sprintf("callbacks acknowledged with %q: got %d want 2", cregis.CallbackAck, acked)
+	})
 }
 
 func TestForgedCallbacksAreRefusedAndChangeNothing(t *testing.T) {
