@@ -14,7 +14,8 @@ import (
 // delivery to Cregis.
 const CallbackAck = "success"
 
-// Errors from ParseCallback.
+// Errors from ParseCallback and ParseVerification (both parse a push Cregis
+// signs with the API key).
 var (
 	ErrCallbackMalformed = errors.New("cregis: callback is not a JSON object with the required fields")
 	ErrCallbackSignature = errors.New("cregis: callback signature does not verify")
@@ -64,6 +65,23 @@ func (cb *Callback) Recipient() string {
 // ErrCallbackMalformed, ErrCallbackSignature or ErrCallbackPID and never
 // contains a field's value. The caller bounds the size of body.
 func (c *Client) ParseCallback(body []byte) (*Callback, error) {
+	fields, err := c.verifiedFields(body)
+	if err != nil {
+		return nil, err
+	}
+	cb, err := callbackFrom(fields)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.checkPID(cb.PID); err != nil {
+		return nil, err
+	}
+	return cb, nil
+}
+
+// verifiedFields decodes body, a signed push from Cregis, as one flat JSON
+// object and verifies its sign over every other field received.
+func (c *Client) verifiedFields(body []byte) (map[string]any, error) {
 	fields, err := decodeFlatObject(body)
 	if err != nil {
 		return nil, err
@@ -75,14 +93,15 @@ func (c *Client) ParseCallback(body []byte) (*Callback, error) {
 	if !Verify(c.cfg.APIKey, fields, sign) {
 		return nil, ErrCallbackSignature
 	}
-	cb, err := callbackFrom(fields)
-	if err != nil {
-		return nil, err
+	return fields, nil
+}
+
+// checkPID refuses a push signed for another project.
+func (c *Client) checkPID(pid int64) error {
+	if pid != c.cfg.PID {
+		return fmt.Errorf("%w: got pid %d, want %d", ErrCallbackPID, pid, c.cfg.PID)
 	}
-	if cb.PID != c.cfg.PID {
-		return nil, fmt.Errorf("%w: got pid %d, want %d", ErrCallbackPID, cb.PID, c.cfg.PID)
-	}
-	return cb, nil
+	return nil
 }
 
 // decodeFlatObject decodes body as one JSON object whose values are strings,
@@ -184,4 +203,13 @@ func (f *fieldReader) fail(key, reason string) {
 	if f.err == nil {
 		f.err = fmt.Errorf("%w: %s %s", ErrCallbackMalformed, key, reason)
 	}
+}
+
+// required reads a string that must not be empty.
+func (f *fieldReader) required(key string) string {
+	s := f.str(key)
+	if s == "" {
+		f.fail(key, "is required")
+	}
+	return s
 }
