@@ -1,6 +1,10 @@
 // Package cregis is a client for the parts of the Cregis WaaS API that a payout
-// worker relies on: creating payouts, querying their status, checking addresses,
-// listing enabled coins, and verifying the callbacks Cregis sends.
+// worker relies on: creating payouts, querying their status, listing transaction
+// records (TradePage), checking addresses, listing enabled coins, and verifying
+// the pushes Cregis signs: callbacks (ParseCallback) and Payout External
+// Verification requests (ParseVerification). A push is signed with the API key,
+// so whoever holds the key can forge one: it is a claim to confirm with a status
+// query. SameAmount and SameAddress compare such a claim with a record.
 //
 // The package reports facts and never applies policy: it never retries and never
 // logs. A call fails with exactly one of
