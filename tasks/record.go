@@ -41,6 +41,7 @@ type Record struct {
 	QueryEndpoint string         `json:"query_endpoint,omitempty"`
 	PollSeq       int64          `json:"poll_seq,omitempty"` // sequence of the live poll task
 	Stuck         bool           `json:"stuck,omitempty"`    // non-terminal longer than the threshold
+	Hints         []Hint         `json:"hints,omitempty"`    // claims from outside awaiting a query (see Hint)
 	CreatedAt     time.Time      `json:"created_at"`
 	UpdatedAt     time.Time      `json:"updated_at"`
 	History       []Transition   `json:"history"`

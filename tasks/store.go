@@ -226,12 +226,20 @@ func (s *Store) Note(ctx context.Context, id, reason string) (*Record, error) {
 	return s.update(ctx, id, change{reason: reason, fn: func(*Record) error { return nil }, note: true})
 }
 
+// Amend changes a record as Update does and always records reason in its
+// history, also when the state stays: a claim from outside (a hint) is
+// recorded this way. When fn changes nothing, nothing is written.
+func (s *Store) Amend(ctx context.Context, id, reason string, fn func(r *Record) error) (*Record, error) {
+	return s.update(ctx, id, change{reason: reason, fn: fn, amend: true})
+}
+
 // change is one update: fn mutates the record; note forces a history entry
 // even without a state change.
 type change struct {
 	reason string
 	fn     func(r *Record) error
 	note   bool
+	amend  bool // like note, but only when fn changed something
 }
 
 func (s *Store) update(ctx context.Context, id string, c change) (*Record, error) {
@@ -297,7 +305,7 @@ func (s *Store) apply(id string, raw []byte, c change) (cur, next *Record, err e
 func (s *Store) stamp(cur, next *Record, c change) error {
 	now := s.now()
 	next.UpdatedAt = now
-	if next.State == cur.State && !c.note {
+	if next.State == cur.State && !c.note && !c.amend {
 		return nil
 	}
 	if !LegalTransition(cur.State, next.State) {

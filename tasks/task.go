@@ -15,6 +15,12 @@ const (
 	TypePoll   = "payout:poll"   // query the payout's status at Cregis
 	TypeNotify = "payout:notify" // deliver the outcome to the producer's notify_url
 	TypeSweep  = "payout:sweep"  // re-drive records that lost their task
+	// TypeConfirm queries Cregis about a hint's cid (a claim from outside)
+	// and applies the answer.
+	TypeConfirm = "payout:confirm"
+	// TypeTradeScan looks for the cids of unconfirmed payouts in Cregis's
+	// transaction records.
+	TypeTradeScan = "payout:trade_scan"
 )
 
 // Queues names the asynq queues. Prefix lets tests and several deployments
@@ -48,6 +54,12 @@ type SubmitPayload struct {
 type PollPayload struct {
 	ThirdPartyID string `json:"third_party_id"`
 	Seq          int64  `json:"seq"` // the record's PollSeq this poll belongs to
+}
+
+// ConfirmPayload is the payload of a TypeConfirm task.
+type ConfirmPayload struct {
+	ThirdPartyID string `json:"third_party_id"`
+	CID          string `json:"cid"` // the hint's cid, a decimal string
 }
 
 // NotifyPayload is the payload of a TypeNotify task.
@@ -101,6 +113,25 @@ func NewNotifyTask(q Queues, id string, timeout time.Duration) (*asynq.Task, err
 		asynq.MaxRetry(NotifyMaxRetry), asynq.Retention(0))
 }
 
+// NewConfirmTask returns a task that queries the cid a hint names, on the
+// Poll queue (it is a status query like a poll), with TaskID
+// "confirm:<id>:<cid>": one per hint at a time.
+func NewConfirmTask(q Queues, id, cid string, delay, timeout time.Duration) (*asynq.Task, error) {
+	if _, err := strconv.ParseInt(cid, 10, 64); err != nil {
+		return nil, fmt.Errorf("tasks: new %s task: invalid cid %q", TypeConfirm, cid)
+	}
+	return newTask(TypeConfirm, id, ConfirmPayload{ThirdPartyID: id, CID: cid},
+		asynq.Queue(q.Poll), asynq.TaskID(ConfirmTaskID(id, cid)), asynq.ProcessIn(delay),
+		asynq.Timeout(timeout), asynq.MaxRetry(PollMaxRetry), asynq.Retention(0))
+}
+
+// NewTradeScanTask returns the trade scan's task on the Maintenance queue,
+// Unique for unique as the sweep is, so a fleet scans once a period.
+func NewTradeScanTask(q Queues, timeout, unique time.Duration) *asynq.Task {
+	return asynq.NewTask(TypeTradeScan, nil, asynq.Queue(q.Maintenance), asynq.Timeout(timeout),
+		asynq.Unique(max(unique, time.Second)), asynq.MaxRetry(0), asynq.Retention(0))
+}
+
 // NewSweepTask returns the sweeper's task on the Maintenance queue. It has no
 // payload and is Unique for unique (at least a second; use the sweep
 // interval), so the schedulers of a fleet enqueue one sweep per period. Unique
@@ -117,6 +148,9 @@ func SubmitTaskID(id string) string { return "submit:" + id }
 
 // PollTaskID is the TaskID of a payout's poll task with sequence seq.
 func PollTaskID(id string, seq int64) string { return "poll:" + id + ":" + strconv.FormatInt(seq, 10) }
+
+// ConfirmTaskID is the TaskID of the confirm task of a hint about cid.
+func ConfirmTaskID(id, cid string) string { return "confirm:" + id + ":" + cid }
 
 // NotifyTaskID is the TaskID of a payout's notify task.
 func NotifyTaskID(id string) string { return "notify:" + id }
@@ -143,6 +177,18 @@ func ParseSubmit(t *asynq.Task) (SubmitPayload, error) {
 func ParsePoll(t *asynq.Task) (PollPayload, error) {
 	var p PollPayload
 	return p, parsePayload(t, &p, &p.ThirdPartyID)
+}
+
+// ParseConfirm decodes a confirm payload, wrapping asynq.SkipRetry on failure.
+func ParseConfirm(t *asynq.Task) (ConfirmPayload, error) {
+	var p ConfirmPayload
+	if err := parsePayload(t, &p, &p.ThirdPartyID); err != nil {
+		return p, err
+	}
+	if n, err := strconv.ParseInt(p.CID, 10, 64); err != nil || n <= 0 {
+		return p, fmt.Errorf("%w: %s payload: invalid cid", asynq.SkipRetry, t.Type())
+	}
+	return p, nil
 }
 
 // ParseNotify decodes a notify payload, wrapping asynq.SkipRetry on failure.
