@@ -10,26 +10,29 @@ import (
 	"github.com/payoutd/payoutd/tasks"
 )
 
-// ApplyCallback moves the record a verified Cregis callback names through the
-// same transitions as a poll would. It returns nil only once the outcome is
-// durably recorded (or was already), so the caller may then acknowledge.
-// Errors: tasks.ErrNotFound for an unknown payout; ErrOutcomeConflict when the
-// record is terminal with a different outcome; ErrCIDMismatch when the record
-// already has another cid.
+// ApplyCallback records a verified Cregis callback as a claim and asks
+// Cregis to confirm it. The API key that signs callbacks can leak, so a
+// callback never changes a record's state, cid or chain fields itself: its
+// cid and status are recorded as a hint (in the record and its history),
+// and a confirm task queries that cid at once; only the query's answer
+// settles the payout (see HandleConfirm). It returns nil once the hint is
+// durably recorded, so the caller may acknowledge.
 //
-// A callback settles an unconfirmed or submitting payout: its cid is the one
-// the create call never told us. A callback with a non-terminal status moves
-// such a payout to submitted and starts its polls. A callback for a payout
-// still queued (never sent by us) is refused with tasks.ErrIllegalTransition.
-// The outcome is recorded before the follow-up task (first poll, notify) is
-// enqueued; a failed enqueue is logged, not returned, and repaired by the
-// sweeper, the payout's next task or a replay of the callback.
+// A callback about a settled payout changes nothing: one that agrees with
+// the record (its cid, its outcome) is acknowledged and re-ensures the
+// notify task; one that contradicts it is ErrOutcomeConflict or
+// ErrCIDMismatch. One naming a rejected payout is queried: if Cregis
+// confirms it, the payout exists at Cregis after all (an anomaly).
+//
+// Errors: tasks.ErrNotFound for an unknown payout; tasks.ErrIllegalTransition
+// for a payout still queued (never sent); ErrCIDMismatch when the record
+// holds another cid or a query already showed this cid is not the payout's.
 func (p *Pipeline) ApplyCallback(ctx context.Context, cb *cregis.Callback) (*tasks.Record, error) {
 	rec, err := p.applyCallback(ctx, cb)
 	p.countCallback(callbackResult(err))
 	if err != nil && !errors.Is(err, tasks.ErrNotFound) {
 		p.log.Error().Err(err).Str("third_party_id", cb.ThirdPartyID).Int64("cid", cb.CID).
-			Int("cregis_status", int(cb.Status)).Msg("callback not applied")
+			Int("cregis_status", int(cb.Status)).Msg("callback not recorded")
 	}
 	return rec, err
 }
@@ -38,10 +41,35 @@ func (p *Pipeline) applyCallback(ctx context.Context, cb *cregis.Callback) (*tas
 	if cb.CID <= 0 {
 		return nil, fmt.Errorf("%w: callback without a cid", ErrCIDMismatch)
 	}
-	ev := statusEvent{source: "callback", cid: strconv.FormatInt(cb.CID, 10), status: cb.Status,
-		txid: cb.TxID, blockHeight: cb.BlockHeight, blockTime: cb.BlockTime}
-	rec, err := p.applyEvent(ctx, cb.ThirdPartyID, ev, nil)
-	return rec, p.tolerateFollowUp(ctx, rec, err)
+	st := cb.Status
+	h := tasks.Hint{CID: strconv.FormatInt(cb.CID, 10), Source: tasks.HintCallback, Status: &st, At: p.now().UTC()}
+	rec, err := p.recordHint(ctx, cb.ThirdPartyID, h, 0)
+	if rec != nil && rec.State.Terminal() && errors.Is(err, tasks.ErrIllegalTransition) {
+		return rec, p.callbackOnTerminal(ctx, rec, h)
+	}
+	return rec, err
+}
+
+// callbackOnTerminal judges a callback about a settled payout.
+func (p *Pipeline) callbackOnTerminal(ctx context.Context, rec *tasks.Record, h tasks.Hint) error {
+	ev := statusEvent{source: "callback", cid: h.CID, status: *h.Status}
+	if err := compareTerminal(rec, ev); err != nil {
+		if rec.State == tasks.StateRejected {
+			p.askAboutRejected(ctx, rec, h.CID)
+		}
+		return err
+	}
+	// No news, but this may be a replay after a run that made the record
+	// terminal died before its follow-up.
+	return p.tolerateFollowUp(ctx, rec, p.followUp(ctx, rec, false))
+}
+
+// askAboutRejected enqueues a query of a cid a callback names for a payout
+// recorded as rejected (see checkRejected), best-effort.
+func (p *Pipeline) askAboutRejected(ctx context.Context, rec *tasks.Record, cid string) {
+	if err := p.enqueueConfirm(ctx, rec.ThirdPartyID, cid, 0); err != nil {
+		p.recLog(ctx, rec).Warn().Err(err).Str("hint_cid", cid).Msg("could not ask Cregis about a rejected payout's callback")
+	}
 }
 
 // tolerateFollowUp keeps an error of the follow-up task (the first poll, the
@@ -57,16 +85,32 @@ func (p *Pipeline) tolerateFollowUp(ctx context.Context, rec *tasks.Record, err 
 	return nil
 }
 
+// Results of payoutd_callbacks_total that the pipeline counts: a callback
+// recorded as a hint, one refused here, and (from HandleConfirm) its
+// hint confirmed or contradicted by Cregis's answer.
+const (
+	callbackRecorded     = "recorded"
+	callbackUnknown      = "unknown_payout"
+	callbackConflict     = "conflict"
+	callbackCIDMismatch  = "cid_mismatch"
+	callbackNotSent      = "not_sent"
+	callbackError        = "error"
+	callbackConfirmed    = "confirmed"
+	callbackContradicted = "contradicted"
+)
+
 func callbackResult(err error) string {
 	switch {
 	case err == nil:
-		return "applied"
+		return callbackRecorded
 	case errors.Is(err, tasks.ErrNotFound):
-		return "unknown_payout"
+		return callbackUnknown
 	case errors.Is(err, ErrOutcomeConflict):
-		return "conflict"
+		return callbackConflict
 	case errors.Is(err, ErrCIDMismatch):
-		return "cid_mismatch"
+		return callbackCIDMismatch
+	case errors.Is(err, tasks.ErrIllegalTransition):
+		return callbackNotSent
 	}
-	return "error"
+	return callbackError
 }

@@ -3,6 +3,7 @@ package worker
 import (
 	"errors"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/payoutd/payoutd/cregis"
@@ -67,6 +68,33 @@ func (p *Pipeline) countAnomaly(kind string) {
 func (p *Pipeline) countCallback(result string) {
 	if m := p.cfg.Metrics; m != nil {
 		m.Callbacks.WithLabelValues(result).Inc()
+	}
+}
+
+// countHint counts a claim from outside by source and result (recorded,
+// confirmed, contradicted); a callback's and a verification's confirmations
+// and contradictions also count in their own counters.
+func (p *Pipeline) countHint(source, result string) {
+	m := p.cfg.Metrics
+	if m == nil {
+		return
+	}
+	m.Hints.WithLabelValues(strings.ReplaceAll(source, " ", "_"), result).Inc()
+	if result == "recorded" {
+		return
+	}
+	switch source {
+	case tasks.HintCallback:
+		m.Callbacks.WithLabelValues(result).Inc()
+	case tasks.HintVerification:
+		m.Verifications.WithLabelValues(result).Inc()
+	}
+}
+
+// countVerification counts a verification request's answer.
+func (p *Pipeline) countVerification(answer string) {
+	if m := p.cfg.Metrics; m != nil {
+		m.Verifications.WithLabelValues(answer).Inc()
 	}
 }
 

@@ -103,8 +103,9 @@ func (p *Pipeline) pollNow(ctx context.Context, rec *tasks.Record) (*tasks.Recor
 }
 
 // Resolve settles an unconfirmed payout with the cid an operator found in the
-// Cregis client: it queries Cregis, requires the answer's third_party_id to
-// match, records the cid and polls it to terminal.
+// Cregis client: it queries Cregis, requires the answer to describe this
+// payout (third_party_id, currency, amount and recipient: the check every
+// cid from outside passes), records the cid and polls it to terminal.
 //
 // It also settles a submitting payout (one whose create outcome is unknown).
 // Resolving a payout already settled with the same cid returns it unchanged.
@@ -131,8 +132,8 @@ func (p *Pipeline) Resolve(ctx context.Context, id, cid string) (*tasks.Record, 
 		return rec, ErrCIDNotFound
 	case err != nil:
 		return rec, fmt.Errorf("query cid %s: %w", cid, err)
-	case info.ThirdPartyID != rec.ThirdPartyID:
-		return rec, fmt.Errorf("%w: Cregis reports cid %s as third_party_id %q", ErrCIDMismatch, cid, info.ThirdPartyID)
+	case mismatch(rec, info) != "":
+		return rec, fmt.Errorf("%w: Cregis reports cid %s with %s", ErrCIDMismatch, cid, mismatch(rec, info))
 	}
 	ev := statusEvent{source: "operator resolve", cid: cid, status: info.Status, txid: info.TxID,
 		blockHeight: info.BlockHeight, blockTime: info.BlockTime}

@@ -35,6 +35,18 @@ type Config struct {
 	CallbackURL string
 	// PollMinInterval and PollMaxInterval bound the poll schedule. Defaults 15s and 10m.
 	PollMinInterval, PollMaxInterval time.Duration
+	// PollOnChainInterval is the wait between polls while a payout is on
+	// chain (status 1), when callbacks are off. Default 40s.
+	PollOnChainInterval time.Duration
+	// PollApprovalInterval is the shortest wait between polls while a
+	// payout waits on people (status 0 or 5), when callbacks are off; it
+	// grows with the payout's age (a tenth of it) up to PollMaxInterval.
+	// Default 100s.
+	PollApprovalInterval time.Duration
+	// PollSafetyInterval is the wait between polls of a payout without news
+	// when callbacks are on (CallbackURL set): a safety net for lost
+	// callbacks and for status 3, which sends none. Default 30m.
+	PollSafetyInterval time.Duration
 	// NotFoundAfter is how long after its submission a payout Cregis does not
 	// find (on either query endpoint) is flagged in LastError. It is never
 	// failed for that: Cregis gave us its cid. Default 10m.
@@ -69,6 +81,9 @@ const (
 	DefaultKeyPrefix       = "payoutd:"
 	DefaultPollMinInterval = 15 * time.Second
 	DefaultPollMaxInterval = 10 * time.Minute
+	DefaultPollOnChain     = 40 * time.Second
+	DefaultPollApproval    = 100 * time.Second
+	DefaultPollSafety      = 30 * time.Minute
 	DefaultNotFoundAfter   = 10 * time.Minute
 	DefaultStuckAfter      = 24 * time.Hour
 	DefaultSubmitTimeout   = 60 * time.Second
@@ -88,6 +103,9 @@ func (cfg Config) withDefaults() Config {
 	cfg.KeyPrefix = orDefault(cfg.KeyPrefix, DefaultKeyPrefix)
 	cfg.PollMinInterval = orDefault(cfg.PollMinInterval, DefaultPollMinInterval)
 	cfg.PollMaxInterval = orDefault(cfg.PollMaxInterval, DefaultPollMaxInterval)
+	cfg.PollOnChainInterval = orDefault(cfg.PollOnChainInterval, DefaultPollOnChain)
+	cfg.PollApprovalInterval = orDefault(cfg.PollApprovalInterval, DefaultPollApproval)
+	cfg.PollSafetyInterval = orDefault(cfg.PollSafetyInterval, DefaultPollSafety)
 	cfg.NotFoundAfter = orDefault(cfg.NotFoundAfter, DefaultNotFoundAfter)
 	cfg.StuckAfter = orDefault(cfg.StuckAfter, DefaultStuckAfter)
 	cfg.CregisTimeout = orDefault(cfg.CregisTimeout, cregis.DefaultTimeout)
@@ -117,6 +135,8 @@ func (cfg Config) validate() error {
 		return errors.New("worker: Config.Store is required")
 	case cfg.PollMinInterval < 0 || cfg.PollMaxInterval < cfg.PollMinInterval:
 		return errors.New("worker: Config.PollMinInterval must be positive and at most PollMaxInterval")
+	case cfg.PollOnChainInterval < 0 || cfg.PollApprovalInterval < 0 || cfg.PollSafetyInterval < 0:
+		return errors.New("worker: Config poll intervals must not be negative")
 	case cfg.RateLimit < 0:
 		return errors.New("worker: Config.RateLimit must not be negative")
 	case cfg.CregisTimeout < 0 || cfg.SubmitTimeout < 0 || cfg.StuckAfter < 0 || cfg.NotFoundAfter < 0:
@@ -153,6 +173,8 @@ func (p *Pipeline) ServeMux() *asynq.ServeMux {
 	mux.HandleFunc(tasks.TypePoll, p.HandlePoll)
 	mux.HandleFunc(tasks.TypeNotify, p.HandleNotify)
 	mux.HandleFunc(tasks.TypeSweep, p.HandleSweep)
+	mux.HandleFunc(tasks.TypeConfirm, p.HandleConfirm)
+	mux.HandleFunc(tasks.TypeTradeScan, p.HandleTradeScan)
 	return mux
 }
 

@@ -105,9 +105,9 @@ func (p *Pipeline) queryAt(ctx context.Context, endpoint string, cid int64) (*cr
 // polled applies a query's answer: the next poll first (unless terminal),
 // then the record.
 func (p *Pipeline) polled(ctx context.Context, rec *tasks.Record, seq int64, info *cregis.PayoutInfo, endpoint string) error {
-	if info.ThirdPartyID != "" && info.ThirdPartyID != rec.ThirdPartyID {
-		err := fmt.Errorf("%w: Cregis reports cid %s as third_party_id %q", ErrCIDMismatch, rec.CID, info.ThirdPartyID)
-		p.recLog(ctx, rec).Error().Err(err).Msg("status query names another payout; not applied")
+	if why := mismatch(rec, info); why != "" {
+		err := fmt.Errorf("%w: Cregis reports cid %s with %s", ErrCIDMismatch, rec.CID, why)
+		p.recLog(ctx, rec).Error().Err(err).Msg("status query describes another payout; not applied")
 		return &pollLaterError{delay: p.cfg.PollMaxInterval, err: err}
 	}
 	if !knownStatus(info.Status) {
@@ -163,14 +163,30 @@ func (p *Pipeline) noteSubmitted(ctx context.Context, rec *tasks.Record, msg str
 	}
 }
 
-// pollDelay is the wait before the next poll: near the minimum while the
-// payout is on chain (status 1), growing with the payout's age towards the
-// maximum while it waits on people (0, 5) or has a status we do not know.
+// pollDelay is the wait before the next poll of a payout Cregis reported
+// at status st. With callbacks on, every poll is a safety net: one each
+// PollSafetyInterval (a callback triggers its own query). Without them the
+// schedule follows the status: PollOnChainInterval while on chain (status
+// 1), and while it waits on people (0, 5) or has a status we do not know,
+// PollApprovalInterval growing with the payout's age (a tenth of it), all
+// within [PollMinInterval, PollMaxInterval].
 func (p *Pipeline) pollDelay(rec *tasks.Record, st cregis.Status) time.Duration {
-	if st == cregis.StatusSignatureApproved {
-		return p.clampPoll(jitter(p.cfg.PollMinInterval))
+	switch {
+	case p.cfg.CallbackURL != "":
+		return jitter(p.cfg.PollSafetyInterval)
+	case st == cregis.StatusSignatureApproved:
+		return p.clampPoll(jitter(p.cfg.PollOnChainInterval))
 	}
-	return p.clampPoll(jitter(p.now().Sub(submittedAt(rec)) / 8))
+	return p.clampPoll(jitter(max(p.cfg.PollApprovalInterval, p.now().Sub(submittedAt(rec))/10)))
+}
+
+// firstPollDelay is the wait before a payout's first poll: PollMinInterval,
+// or PollSafetyInterval with callbacks on.
+func (p *Pipeline) firstPollDelay() time.Duration {
+	if p.cfg.CallbackURL != "" {
+		return jitter(p.cfg.PollSafetyInterval)
+	}
+	return p.cfg.PollMinInterval
 }
 
 // retryLaterDelay backs off a poll that failed: the record is not written
@@ -209,7 +225,7 @@ func (p *Pipeline) enqueuePoll(ctx context.Context, id string, seq int64, delay 
 
 // ensurePoll makes sure a submitted record's current poll exists.
 func (p *Pipeline) ensurePoll(ctx context.Context, rec *tasks.Record) error {
-	return p.enqueuePoll(ctx, rec.ThirdPartyID, max(rec.PollSeq, 1), p.cfg.PollMinInterval)
+	return p.enqueuePoll(ctx, rec.ThirdPartyID, max(rec.PollSeq, 1), p.firstPollDelay())
 }
 
 // enqueue enqueues t; a task with the same TaskID (or uniqueness lock)

@@ -32,12 +32,21 @@ type ServerConfig struct {
 	DisableHandlers bool
 	// SweepInterval is the sweeper's period. Default 1m.
 	SweepInterval time.Duration
+	// TradeScanInterval is the period of the trade-record scan that looks
+	// for the cids of unconfirmed payouts (scheduler role). Default 1m.
+	TradeScanInterval time.Duration
+	// DisableTradeScan turns the trade-record scan off.
+	DisableTradeScan bool
+	// DelayedTaskCheckInterval is how often asynq moves due scheduled tasks
+	// (polls) to their queue. Default 1s; benchmarks at a fast clock lower it.
+	DelayedTaskCheckInterval time.Duration
 }
 
 // Defaults of ServerConfig.
 const (
-	DefaultConcurrency   = 10
-	DefaultSweepInterval = time.Minute
+	DefaultConcurrency       = 10
+	DefaultSweepInterval     = time.Minute
+	DefaultTradeScanInterval = time.Minute
 )
 
 // sweepTimeout bounds one sweep; it stays below sweepLockTTL.
@@ -80,6 +89,8 @@ func (cfg ServerConfig) withDefaults(pc Config) ServerConfig {
 	cfg.Concurrency = orDefault(cfg.Concurrency, DefaultConcurrency)
 	cfg.ShutdownTimeout = orDefault(cfg.ShutdownTimeout, 2*pc.CregisTimeout+5*time.Second)
 	cfg.SweepInterval = orDefault(cfg.SweepInterval, DefaultSweepInterval)
+	cfg.TradeScanInterval = orDefault(cfg.TradeScanInterval, DefaultTradeScanInterval)
+	cfg.DelayedTaskCheckInterval = orDefault(cfg.DelayedTaskCheckInterval, time.Second)
 	return cfg
 }
 
@@ -95,6 +106,10 @@ func (cfg ServerConfig) validate(pc Config) error {
 		return fmt.Errorf("worker: ServerConfig.ShutdownTimeout (%s) must exceed the Cregis call timeout (%s)", cfg.ShutdownTimeout, pc.CregisTimeout)
 	case cfg.SweepInterval < time.Second:
 		return errors.New("worker: ServerConfig.SweepInterval must be at least 1s")
+	case cfg.TradeScanInterval < time.Second:
+		return errors.New("worker: ServerConfig.TradeScanInterval must be at least 1s")
+	case cfg.DelayedTaskCheckInterval < 0:
+		return errors.New("worker: ServerConfig.DelayedTaskCheckInterval must not be negative")
 	}
 	return nil
 }
@@ -111,7 +126,7 @@ func (s *Server) asynqConfig() asynq.Config {
 		Logger:                   newAsynqLogger(log),
 		LogLevel:                 asynqLogLevel(log.GetLevel()),
 		ShutdownTimeout:          s.cfg.ShutdownTimeout,
-		DelayedTaskCheckInterval: time.Second, // the poll schedule is in seconds
+		DelayedTaskCheckInterval: s.cfg.DelayedTaskCheckInterval, // the poll schedule is in seconds
 		HealthCheckFunc: func(err error) {
 			if err != nil {
 				log.Error().Err(err).Msg("asynq cannot reach Redis")
@@ -127,14 +142,20 @@ func (s *Server) newScheduler() (*asynq.Scheduler, error) {
 		LogLevel: asynqLogLevel(log.GetLevel()),
 		PostEnqueueFunc: func(_ *asynq.TaskInfo, err error) {
 			if err == nil || errors.Is(err, asynq.ErrDuplicateTask) {
-				return // enqueued, or another scheduler of the fleet enqueued this period's sweep
+				return // enqueued, or another scheduler of the fleet enqueued this period's task
 			}
-			log.Error().Err(err).Msg("could not enqueue the sweep")
+			log.Error().Err(err).Msg("could not enqueue a periodic task (sweep, trade scan)")
 		},
 	})
 	task := tasks.NewSweepTask(s.p.cfg.Queues, sweepTimeout, s.cfg.SweepInterval)
 	if _, err := sched.Register("@every "+s.cfg.SweepInterval.String(), task); err != nil {
 		return nil, fmt.Errorf("worker: register the sweep: %w", err)
+	}
+	if !s.cfg.DisableTradeScan {
+		scan := tasks.NewTradeScanTask(s.p.cfg.Queues, tradeScanTimeout, s.cfg.TradeScanInterval)
+		if _, err := sched.Register("@every "+s.cfg.TradeScanInterval.String(), scan); err != nil {
+			return nil, fmt.Errorf("worker: register the trade scan: %w", err)
+		}
 	}
 	return sched, nil
 }

@@ -35,7 +35,7 @@ type sweepCounts struct {
 // payouts open longer than StuckAfter. Only one sweep runs at a time across
 // the fleet: a sweep that finds another running returns at once.
 func (p *Pipeline) HandleSweep(ctx context.Context, _ *asynq.Task) error {
-	unlock, err := p.lockSweep(ctx)
+	unlock, err := p.lock(ctx, "lock:sweep", sweepLockTTL)
 	if errors.Is(err, errBusy) {
 		p.log.Debug().Msg("another sweep is running")
 		return nil
@@ -90,13 +90,16 @@ func (p *Pipeline) sweepOne(ctx context.Context, id string, c *sweepCounts) erro
 	if err := p.flagStuck(ctx, rec, c); err != nil {
 		return err
 	}
+	if err := p.ensureConfirms(ctx, rec); err != nil {
+		return err
+	}
 	switch rec.State {
 	case tasks.StateQueued, tasks.StateSubmitting:
 		return c.redriven(p.sweepSubmit(ctx, rec))
 	case tasks.StateSubmitted:
 		return c.redriven(p.sweepPoll(ctx, rec))
 	}
-	return nil // unconfirmed: waits for a callback or an operator
+	return nil // unconfirmed: waits for a hint (callback, verification, trade scan) or an operator
 }
 
 func (c *sweepCounts) count(rec *tasks.Record, age time.Duration) {
@@ -196,10 +199,11 @@ if redis.call("GET", KEYS[1]) == ARGV[1] then
 end
 return 0`)
 
-// lockSweep takes the fleet-wide sweep lock, or returns errBusy.
-func (p *Pipeline) lockSweep(ctx context.Context) (func(), error) {
-	key, token := p.cfg.KeyPrefix+"lock:sweep", randomToken()
-	ok, err := p.cfg.Redis.SetNX(ctx, key, token, sweepLockTTL).Result()
+// lock takes a fleet-wide lock (name under KeyPrefix) for at most ttl, or
+// returns errBusy. The function it returns gives it back.
+func (p *Pipeline) lock(ctx context.Context, name string, ttl time.Duration) (func(), error) {
+	key, token := p.cfg.KeyPrefix+name, randomToken()
+	ok, err := p.cfg.Redis.SetNX(ctx, key, token, ttl).Result()
 	switch {
 	case err != nil:
 		return nil, err

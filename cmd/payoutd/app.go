@@ -93,6 +93,7 @@ func (a *app) pipelineConfig(cc *cregis.Client, store *tasks.Store, m *metrics.M
 		Redis: a.rdb, Asynq: a.asynq, Inspector: a.inspector, Cregis: cc, Store: store,
 		Queues: a.queues, KeyPrefix: c.KeyPrefix, CallbackURL: c.callbackURL(),
 		PollMinInterval: c.PollMinInterval, PollMaxInterval: c.PollMaxInterval, StuckAfter: c.StuckAfter,
+		PollOnChainInterval: c.PollOnChain, PollApprovalInterval: c.PollApproval, PollSafetyInterval: c.PollSafety,
 		RateLimit: c.CregisRateLimit, CregisTimeout: c.CregisTimeout, SubmitTimeout: c.submitTimeout(),
 		WebhookSecret: string(c.WebhookSecret),
 		Logger:        a.log, Metrics: m,
@@ -103,7 +104,8 @@ func (a *app) serverConfig() worker.ServerConfig {
 	return worker.ServerConfig{
 		Redis: a.conn, Concurrency: a.cfg.WorkerConcurrency, ShutdownTimeout: a.cfg.ShutdownTimeout,
 		Scheduler: a.cfg.has(roleScheduler), DisableHandlers: !a.cfg.has(roleWorker),
-		SweepInterval: a.cfg.SweepInterval,
+		SweepInterval: a.cfg.SweepInterval, TradeScanInterval: a.cfg.TradeScanInterval,
+		DisableTradeScan: a.cfg.TradeScanInterval == 0,
 	}
 }
 

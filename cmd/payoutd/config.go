@@ -45,6 +45,10 @@ type Config struct {
 
 	PollMinInterval   time.Duration `env:"POLL_MIN_INTERVAL" envDefault:"15s" help:"shortest wait between two status queries of a payout"`
 	PollMaxInterval   time.Duration `env:"POLL_MAX_INTERVAL" envDefault:"10m" help:"longest wait between two status queries of a payout"`
+	PollOnChain       time.Duration `env:"POLL_ONCHAIN_INTERVAL" envDefault:"40s" help:"without callbacks: wait between status queries while a payout is on chain (Cregis status 1)"`
+	PollApproval      time.Duration `env:"POLL_APPROVAL_INTERVAL" envDefault:"100s" help:"without callbacks: shortest wait between status queries while a payout waits on people (status 0 or 5); grows with its age (a tenth of it) up to POLL_MAX_INTERVAL"`
+	PollSafety        time.Duration `env:"POLL_SAFETY_INTERVAL" envDefault:"30m" help:"with callbacks (PUBLIC_URL set): wait between the safety-net status queries of a payout without news"`
+	TradeScanInterval time.Duration `env:"TRADE_SCAN_INTERVAL" envDefault:"1m" help:"period of the scan of Cregis's trade records for the cids of unconfirmed payouts (scheduler role); 0 turns it off"`
 	StuckAfter        time.Duration `env:"STUCK_AFTER" envDefault:"24h" help:"a payout non-terminal for longer is flagged stuck (and still polled)"`
 	SweepInterval     time.Duration `env:"SWEEP_INTERVAL" envDefault:"1m" help:"period of the sweeper that re-drives payouts that lost their task (scheduler role)"`
 	WorkerConcurrency int           `env:"WORKER_CONCURRENCY" envDefault:"10" help:"tasks a worker runs at once"`
@@ -289,6 +293,14 @@ func (c *Config) validateWorker() error {
 		return problem("POLL_MIN_INTERVAL", "must be positive")
 	case c.PollMaxInterval < c.PollMinInterval:
 		return problem("POLL_MAX_INTERVAL", "must be at least POLL_MIN_INTERVAL (%s)", c.PollMinInterval)
+	case c.PollOnChain <= 0:
+		return problem("POLL_ONCHAIN_INTERVAL", "must be positive")
+	case c.PollApproval <= 0:
+		return problem("POLL_APPROVAL_INTERVAL", "must be positive")
+	case c.PollSafety <= 0:
+		return problem("POLL_SAFETY_INTERVAL", "must be positive")
+	case c.TradeScanInterval < 0 || (c.TradeScanInterval > 0 && c.TradeScanInterval < time.Second):
+		return problem("TRADE_SCAN_INTERVAL", "must be 0 (off) or at least 1s")
 	case c.StuckAfter <= 0:
 		return problem("STUCK_AFTER", "must be positive")
 	case c.SweepInterval <= 0:

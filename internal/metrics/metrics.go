@@ -20,6 +20,8 @@ type Metrics struct {
 	Unconfirmed    prometheus.Gauge         // payoutd_unconfirmed_payouts
 	Stuck          prometheus.Gauge         // payoutd_stuck_payouts
 	Anomalies      *prometheus.CounterVec   // payoutd_anomalies_total{kind}
+	Hints          *prometheus.CounterVec   // payoutd_hints_total{source,result}
+	Verifications  *prometheus.CounterVec   // payoutd_verifications_total{result}
 }
 
 // New creates the collectors and registers them with reg.
@@ -59,8 +61,15 @@ func New(reg prometheus.Registerer) *Metrics {
 		Anomalies: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "payoutd_anomalies_total", Help: "Answers from Cregis that contradict a settled record (e.g. created_after_rejected); each needs an operator.",
 		}, []string{"kind"}),
+		Hints: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "payoutd_hints_total", Help: "Claims from outside (callback, verification, trade_scan) by result: recorded, then confirmed or contradicted by Cregis's own answer.",
+		}, []string{"source", "result"}),
+		Verifications: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "payoutd_verifications_total", Help: "Cregis Payout External Verification requests by result (ok, deny), and their hints confirmed or contradicted.",
+		}, []string{"result"}),
 	}
 	reg.MustRegister(m.Transitions, m.CregisCalls, m.CregisLatency, m.ConfigErrors, m.RateLimitWaits,
-		m.Callbacks, m.Payouts, m.OldestOpen, m.Unconfirmed, m.Stuck, m.Anomalies)
+		m.Callbacks, m.Payouts, m.OldestOpen, m.Unconfirmed, m.Stuck, m.Anomalies,
+		m.Hints, m.Verifications)
 	return m
 }
