@@ -22,6 +22,7 @@ const (
 	demoDwell       = time.Second
 	demoPollMin     = "1s"
 	demoPollMax     = "2s"
+	demoPollSafety  = "3s" // callbacks are on: the safety poll settles the cancelled sample (status 3 sends none)
 	demoKeyPrefix   = "payoutd-demo:"
 	demoQueuePrefix = "demo:"
 	demoUser        = "demo"
@@ -125,6 +126,7 @@ func (sb *sandbox) configure(getenv func(string) string) error {
 		"HTTP_ADDR": sb.ln.Addr().String(), "PUBLIC_URL": sb.baseURL(), "API_TOKENS": sb.token,
 		"MONITOR_USER": demoUser, "MONITOR_PASSWORD": sb.password,
 		"POLL_MIN_INTERVAL": demoPollMin, "POLL_MAX_INTERVAL": demoPollMax,
+		"POLL_ONCHAIN_INTERVAL": demoPollMin, "POLL_APPROVAL_INTERVAL": demoPollMin, "POLL_SAFETY_INTERVAL": demoPollSafety,
 		"LOG_LEVEL": orString(getenv("LOG_LEVEL"), "warn"), "LOG_FORMAT": orString(getenv("LOG_FORMAT"), "console"),
 	}
 	cfg, err := loadConfig(func(k string) string { return env[k] })

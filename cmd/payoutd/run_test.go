@@ -97,8 +97,8 @@ func TestCallbacksSettlePayoutsAheadOfPolls(t *testing.T) {
 	for id, want := range map[string]tasks.State{"cb-6": tasks.StateSucceeded, "cb-fail7": tasks.StateFailed} {
 		rec := in.awaitTerminal(t, id)
 		last := rec.History[len(rec.History)-1]
-		if rec.State != want || !strings.HasPrefix(last.Reason, "callback") {
-			t.Errorf("%s: got %s by %q, want %s by a callback", id, rec.State, last.Reason, want)
+		if rec.State != want || !strings.HasPrefix(last.Reason, "query confirming a callback") {
+			t.Errorf("%s: got %s by %q, want %s by the query a callback triggered", id, rec.State, last.Reason, want)
 		}
 	}
 	// payoutd answers only after the record is written, so the record can
@@ -169,7 +169,7 @@ func TestOldAndReplayedCallbacksAreAcceptedButConflictsAreNot(t *testing.T) {
 			t.Fatalf("%s: got HTTP %d %q (%v), want %q", desc, d.StatusCode, d.Response, err, cregis.CallbackAck)
 		}
 	}
-	settled := in.get(t, "late-1")
+	settled := in.awaitTerminal(t, "late-1") // the callback's hint, confirmed by a query
 	if settled.State != tasks.StateSucceeded {
 		t.Fatalf("state: got %s want succeeded", settled.State)
 	}
