@@ -193,10 +193,14 @@ func TestAVerificationIsRetriedWhileTheReceiverIsDownOrFails(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, "two refused deliveries", func() bool { return countWhere(s, cid, func(d cregistest.VerificationDelivery) bool { return d.Err != "" }) >= 2 })
+	waitFor(t, "two refused deliveries", func() bool {
+		return countWhere(s, cid, func(d cregistest.VerificationDelivery) bool { return d.Err != "" }) >= 2
+	})
 	v := newVerifier(t, http.StatusInternalServerError, cregis.VerificationApprove) // "ok" with a 500 is no verdict
 	s.SetVerificationURL(v.URL)
-	waitFor(t, "two HTTP 500 deliveries", func() bool { return countWhere(s, cid, func(d cregistest.VerificationDelivery) bool { return d.StatusCode == 500 }) >= 2 })
+	waitFor(t, "two HTTP 500 deliveries", func() bool {
+		return countWhere(s, cid, func(d cregistest.VerificationDelivery) bool { return d.StatusCode == 500 }) >= 2
+	})
 	if p, _ := s.Payout(cid); p.Status != cregis.StatusPendingApproval || p.Verification != cregistest.VerificationPending {
 		t.Fatalf("payout %+v, want waiting at 0", p)
 	}
