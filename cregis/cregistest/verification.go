@@ -51,6 +51,9 @@ func (v *verificationURL) set(url string) {
 // is sent while it is "".
 func (s *Server) SetVerificationURL(url string) { s.verifyURL.set(url) }
 
+// VerificationURL returns the current verification URL, "" when off.
+func (s *Server) VerificationURL() string { return s.verifyURL.get() }
+
 // verifying reports whether a payout created now must be verified.
 func (s *Server) verifying() bool { return s.verifyURL.get() != "" }
 
