@@ -143,3 +143,57 @@ func TestFakeCallbacksVerify(t *testing.T) {
 		}
 	})
 }
+
+func TestFakeVerificationRequestsVerify(t *testing.T) {
+	got := make(chan *cregis.Verification, 1)
+	var c *cregis.Client
+	receiver := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		v, err := c.ParseVerification(body)
+		if err != nil {
+			http.Error(w, "refused", http.StatusBadRequest)
+			return
+		}
+		got <- v
+		_, _ = io.WriteString(w, cregis.VerificationApprove)
+	}))
+	t.Cleanup(receiver.Close)
+	fake := cregistest.NewServer(t, cregistest.WithVerificationURL(receiver.URL))
+	c = fake.Client()
+	req := cregis.PayoutRequest{Currency: "195@195", ToAddress: "TXsmKpEuW7qWnXzJLGP9eDLvWPR2GRn1FS", Amount: "1.50",
+		ThirdPartyID: "fake-verify-1"}
+	cid, err := c.Payout(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := <-got
+	if v.CID != cid || v.ThirdPartyID != req.ThirdPartyID || v.Currency() != req.Currency ||
+		!cregis.SameAmount(v.Amount, "1.5") || !cregis.SameAddress(v.ToAddress, req.ToAddress) {
+		t.Errorf("verification = %+v, want the payout's cid, id, currency, amount and recipient", v)
+	}
+}
+
+func TestTradePageAgainstFake(t *testing.T) {
+	clock := cregistest.NewClock(time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC))
+	fake := cregistest.NewServer(t, cregistest.WithNowFunc(clock.Now),
+		cregistest.WithDwell(cregistest.Dwell{PendingApproval: time.Minute, PendingSignature: time.Minute, OnChain: time.Minute}))
+	c := fake.Client()
+	ctx := context.Background()
+	cid, err := c.Payout(ctx, cregis.PayoutRequest{Currency: "195@195", ToAddress: "TXsmKpEuW7qWnXzJLGP9eDLvWPR2GRn1FS",
+		Amount: "1", ThirdPartyID: "fake-trade-1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page, err := c.TradePage(ctx, cregis.TradePageRequest{CID: cid}); err != nil || page.Total != 0 || len(page.Rows) != 0 {
+		t.Fatalf("TradePage at status 0 = %+v, %v; want nothing listed", page, err)
+	}
+	clock.Advance(2*time.Minute + time.Millisecond)
+	page, err := c.TradePage(ctx, cregis.TradePageRequest{CID: cid, Status: new(int), TradeType: cregis.TradeTypeOut})
+	if err != nil || page.Total != 1 || page.Rows[0].CID != cid || page.Rows[0].BlockTime != clock.Now().Add(-time.Millisecond).Unix() {
+		t.Fatalf("TradePage on chain = %+v, %v; want cid %d pending with block_time in seconds", page, err, cid)
+	}
+	_, err = c.TradePage(ctx, cregis.TradePageRequest{PageSize: cregis.MaxTradePageSize + 1})
+	if !errors.Is(err, cregis.ErrInvalidRequest) || fake.Calls(cregis.PathTradePage) != 2 {
+		t.Errorf("page size 101: %v after %d calls; want refused before sending", err, fake.Calls(cregis.PathTradePage))
+	}
+}

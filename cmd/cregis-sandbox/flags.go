@@ -30,7 +30,9 @@ func parseFlags(args []string, out io.Writer) (cregistest.Config, error) {
 	fs.DurationVar(&cfg.Latency, "latency", 0, "latency added to every call")
 	fs.StringVar(&mode, "query-mode", "both", "which endpoint answers for a /api/v2/payout cid: both, info or payout-query")
 	callbacks := fs.Bool("callbacks", true, "send callbacks on reaching 2, 4, 6 or 7")
-	fs.DurationVar(&cfg.CallbackTimeout, "callback-timeout", 5*time.Second, "bound on one callback delivery")
+	fs.DurationVar(&cfg.CallbackTimeout, "callback-timeout", 5*time.Second, "bound on one callback or verification delivery")
+	fs.StringVar(&cfg.VerificationURL, "verification-url", "", "Payout External Verification `URL`: every new payout waits at 0 until it answers ok (default: off)")
+	fs.DurationVar(&cfg.VerificationRetry, "verification-retry", 50*time.Millisecond, "how soon an unanswered verification request is sent again")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}

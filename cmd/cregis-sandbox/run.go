@@ -39,4 +39,5 @@ func printBanner(w io.Writer, s *cregistest.Server) {
 	fmt.Fprintf(w, "api key      %s\n", s.APIKey)
 	fmt.Fprintf(w, "ledger       GET %s%s\n", s.URL, pathLedger)
 	fmt.Fprintf(w, "state        GET %s%s\n", s.URL, pathState)
+	fmt.Fprintf(w, "verification GET %s%s\n", s.URL, pathVerifications)
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strconv"
 	"strings"
@@ -163,6 +164,7 @@ func TestRunRefusesBadFlags(t *testing.T) {
 		{"an unknown query mode", []string{"-query-mode", "sometimes"}, "query mode"},
 		{"a fault rate above 1", []string{"-addr", "127.0.0.1:0", "-fail-after", "2"}, "FaultRates"},
 		{"an unknown flag", []string{"-nope"}, "nope"},
+		{"a verification URL that is not http", []string{"-addr", "127.0.0.1:0", "-verification-url", "ftp://x"}, "VerificationURL"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.desc, func(t *testing.T) {
@@ -179,9 +181,66 @@ func TestRunHelpPrintsTheFlags(t *testing.T) {
 	if err := run(context.Background(), []string{"-h"}, &out); err != nil {
 		t.Fatalf("run -h = %v, want nil", err)
 	}
-	for _, flag := range []string{"-addr", "-pid", "-key", "-approval", "-fail-after", "-query-mode", "-callbacks"} {
+	for _, flag := range []string{"-addr", "-pid", "-key", "-approval", "-fail-after", "-query-mode", "-callbacks",
+		"-verification-url", "-verification-retry"} {
 		if !strings.Contains(out.String(), flag) {
 			t.Errorf("usage does not mention %s", flag)
 		}
+	}
+}
+
+func TestRunSendsVerificationsAndServesTheTradePage(t *testing.T) {
+	const pid, key = int64(7), "k"
+	var mu sync.Mutex
+	answer := "wait"
+	verifier := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		_, _ = io.WriteString(w, answer)
+	}))
+	t.Cleanup(verifier.Close)
+	url, _ := startRun(t, "-addr", "127.0.0.1:0", "-pid", "7", "-key", key, "-approval", "1ms", "-signature", "1ms",
+		"-chain", "1ms", "-verification-url", verifier.URL, "-verification-retry", "1ms")
+	reply := post(t, url+cregis.PathPayout, pid, key, map[string]any{
+		"currency": "195@195", "to_address": "TXsmKpEuW7qWnXzJLGP9eDLvWPR2GRn1FS", "amount": "2", "third_party_id": "sandbox-v",
+	})
+	cid := reply["data"].(map[string]any)["cid"].(json.Number)
+	verdicts := func() (sent int, ok bool) {
+		for _, d := range get(t, url+pathVerifications)["verifications"].([]any) {
+			d := d.(map[string]any)
+			if d["cid"] == cid {
+				sent++
+				ok = ok || d["verdict"] == cregis.VerificationApprove
+			}
+		}
+		return sent, ok
+	}
+	eventually(t, "two unanswered verification requests", func() bool { n, _ := verdicts(); return n >= 2 })
+	if data := post(t, url+cregis.PathPayoutQuery, pid, key, map[string]any{"cid": cid})["data"].(map[string]any); data["status"] != json.Number("0") {
+		t.Fatalf("status while waiting = %v, want 0", data["status"])
+	}
+	mu.Lock()
+	answer = cregis.VerificationApprove
+	mu.Unlock()
+	eventually(t, "the ok verdict", func() bool { _, ok := verdicts(); return ok })
+	eventually(t, "the payout on the trade page", func() bool {
+		page := post(t, url+cregis.PathTradePage, pid, key, map[string]any{"cid": cid})
+		return page["code"] == cregis.CodeOK && page["data"].(map[string]any)["total"] == json.Number("1")
+	})
+	st := get(t, url+pathState)
+	if st["verification_on"] != true || st["verifications_ok"] != json.Number("1") || st["calls"].(map[string]any)[cregis.PathTradePage] == json.Number("0") {
+		t.Errorf("state = %v, want verification on, one ok, trade page calls counted", st)
+	}
+}
+
+// eventually polls cond until it holds or 5 seconds pass.
+func eventually(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(5 * time.Millisecond) // polling the sandbox for the condition
 	}
 }

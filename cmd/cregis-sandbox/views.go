@@ -11,10 +11,11 @@ import (
 
 // The read-only views the sandbox serves beside the API.
 const (
-	pathLedger    = "/_sandbox/ledger"
-	pathRequests  = "/_sandbox/requests"
-	pathCallbacks = "/_sandbox/callbacks"
-	pathState     = "/_sandbox/state"
+	pathLedger        = "/_sandbox/ledger"
+	pathRequests      = "/_sandbox/requests"
+	pathCallbacks     = "/_sandbox/callbacks"
+	pathVerifications = "/_sandbox/verifications"
+	pathState         = "/_sandbox/state"
 )
 
 // recentRequests is how many of the latest requests the requests view lists.
@@ -28,6 +29,7 @@ func registerViews(s *cregistest.Server) {
 		return map[string]any{"requests": reqs[max(0, len(reqs)-recentRequests):]}
 	}))
 	s.Handle("GET "+pathCallbacks, view(func() any { return map[string]any{"callbacks": s.Callbacks()} }))
+	s.Handle("GET "+pathVerifications, view(func() any { return map[string]any{"verifications": s.Verifications()} }))
 	s.Handle("GET "+pathState, view(func() any { return newState(s) }))
 }
 
@@ -54,6 +56,11 @@ type state struct {
 	Payouts          int                   `json:"payouts"`
 	Callbacks        int                   `json:"callbacks"`
 	CallbacksAcked   int                   `json:"callbacks_acked"`
+	// VerificationOn is whether new payouts are sent for verification.
+	VerificationOn    bool `json:"verification_on"`
+	Verifications     int  `json:"verifications"`
+	VerificationsOK   int  `json:"verifications_ok"`
+	VerificationsDeny int  `json:"verifications_deny"`
 }
 
 func newState(s *cregistest.Server) state {
@@ -65,7 +72,7 @@ func newState(s *cregistest.Server) state {
 		Dwell: map[string]string{"0": cfg.Dwell.PendingApproval.String(), "5": cfg.Dwell.PendingSignature.String(), "1": cfg.Dwell.OnChain.String()},
 	}
 	for _, p := range []string{cregis.PathPayout, cregis.PathSubAddressWithdrawal, cregis.PathSubAddressWithdrawalInfo,
-		cregis.PathPayoutQuery, cregis.PathAddressLegal, cregis.PathCoins} {
+		cregis.PathPayoutQuery, cregis.PathAddressLegal, cregis.PathCoins, cregis.PathTradePage} {
 		st.Calls[p] = s.Calls(p)
 	}
 	for _, d := range s.Callbacks() {
@@ -74,5 +81,20 @@ func newState(s *cregistest.Server) state {
 			st.CallbacksAcked++
 		}
 	}
+	st.countVerifications(s)
 	return st
+}
+
+// countVerifications counts the verification requests and their verdicts.
+func (st *state) countVerifications(s *cregistest.Server) {
+	st.VerificationOn = s.VerificationURL() != ""
+	for _, d := range s.Verifications() {
+		st.Verifications++
+		switch d.Verdict {
+		case cregis.VerificationApprove:
+			st.VerificationsOK++
+		case cregis.VerificationDeny:
+			st.VerificationsDeny++
+		}
+	}
 }

@@ -54,6 +54,15 @@ type Config struct {
 	// NowFunc returns the current time; statuses move on by it. Default
 	// time.Now. A *Clock's Now makes time move only when the test says so.
 	NowFunc func() time.Time
+	// VerificationURL turns on Payout External Verification: every payout
+	// created afterwards is POSTed there and waits in status 0 for the answer
+	// "ok" (see the package doc). Default "": off. It must be an absolute
+	// http or https URL. SetVerificationURL changes it at run time.
+	VerificationURL string
+	// VerificationRetry is how soon a verification request that earned no
+	// verdict is sent again, in wall-clock time even under a Clock. Default
+	// 50ms.
+	VerificationRetry time.Duration
 }
 
 // Dwell is how long a payout stays in each non-terminal status.
@@ -131,6 +140,14 @@ func WithQueryMode(m QueryMode) Option { return func(c *Config) { c.QueryMode = 
 // WithoutCallbacks sets Config.DisableCallbacks.
 func WithoutCallbacks() Option { return func(c *Config) { c.DisableCallbacks = true } }
 
+// WithVerificationURL sets Config.VerificationURL.
+func WithVerificationURL(url string) Option { return func(c *Config) { c.VerificationURL = url } }
+
+// WithVerificationRetry sets Config.VerificationRetry.
+func WithVerificationRetry(d time.Duration) Option {
+	return func(c *Config) { c.VerificationRetry = d }
+}
+
 // WithNowFunc sets Config.NowFunc.
 func WithNowFunc(now func() time.Time) Option { return func(c *Config) { c.NowFunc = now } }
 
@@ -148,6 +165,7 @@ func (cfg Config) withDefaults() Config {
 	cfg.CallbackTimeout = orDefault(cfg.CallbackTimeout, 5*time.Second)
 	cfg.TickInterval = orDefault(cfg.TickInterval, 5*time.Millisecond)
 	cfg.RequestLogSize = orDefault(cfg.RequestLogSize, 100000)
+	cfg.VerificationRetry = orDefault(cfg.VerificationRetry, 50*time.Millisecond)
 	if cfg.NowFunc == nil {
 		cfg.NowFunc = time.Now
 	}
@@ -167,6 +185,10 @@ func (cfg Config) validate() error {
 		return fmt.Errorf("cregistest: Config.CallbackTimeout, TickInterval and Latency must not be negative")
 	case cfg.RequestLogSize < 0:
 		return fmt.Errorf("cregistest: Config.RequestLogSize must not be negative, got %d", cfg.RequestLogSize)
+	case cfg.VerificationRetry < 0:
+		return fmt.Errorf("cregistest: Config.VerificationRetry must not be negative, got %v", cfg.VerificationRetry)
+	case cfg.VerificationURL != "" && checkCallbackURL(cfg.VerificationURL) != nil:
+		return fmt.Errorf("cregistest: Config.VerificationURL must be an absolute http or https URL")
 	}
 	if err := cfg.FaultRates.validate(); err != nil {
 		return err

@@ -1,6 +1,10 @@
 package cregistest
 
-import "github.com/payoutd/payoutd/cregis"
+import (
+	"time"
+
+	"github.com/payoutd/payoutd/cregis"
+)
 
 // handleCreate answers /api/v2/payout and /api/v1/sub_address_withdrawal:
 // the cid of a new payout, or E0009 (data null) for a third_party_id already
@@ -11,21 +15,40 @@ func (s *Server) handleCreate(path string) func(*call) (any, *apiError) {
 		if e != nil {
 			return nil, e
 		}
-		coin, e := s.validate(req)
+		cid, e := s.apply(req, c.at)
 		if e != nil {
 			return nil, e
 		}
-		cid, startSweep, ok := s.ledger.create(req, coin, c.at)
-		if !ok {
-			s.log.countDuplicate(req.thirdPartyID)
-			return nil, fail("E0009")
-		}
-		s.log.countCreate(req.thirdPartyID)
-		if startSweep {
-			s.startSweeper()
-		}
 		return map[string]any{"cid": cid}, nil
 	}
+}
+
+// apply validates and records a create, counts it (unless foreign), and
+// starts what follows it: the sweeper and the verification request, which
+// may reach its receiver before the create's answer reaches the client.
+func (s *Server) apply(req createRequest, at time.Time) (int64, *apiError) {
+	coin, e := s.validate(req)
+	if e != nil {
+		return 0, e
+	}
+	verify := s.verifying()
+	cid, startSweep, ok := s.ledger.create(req, coin, at, verify)
+	if !ok {
+		if !req.foreign {
+			s.log.countDuplicate(req.thirdPartyID)
+		}
+		return 0, fail("E0009")
+	}
+	if !req.foreign {
+		s.log.countCreate(req.thirdPartyID)
+	}
+	if startSweep {
+		s.startSweeper()
+	}
+	if verify {
+		s.startVerification(cid)
+	}
+	return cid, nil
 }
 
 // handleQuery answers a status query by cid, or E0014 for an unknown cid

@@ -37,6 +37,8 @@ type inspector struct {
 	duplicates map[string]int
 	queries    map[int64]int
 	callbacks  []CallbackDelivery
+
+	verifications []VerificationDelivery
 }
 
 func newInspector(cfg Config) *inspector {
@@ -80,6 +82,12 @@ func (in *inspector) addCallback(d CallbackDelivery) {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	in.callbacks = append(in.callbacks, d)
+}
+
+func (in *inspector) addVerification(d VerificationDelivery) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	in.verifications = append(in.verifications, d)
 }
 
 func (in *inspector) read(f func(*inspector)) {

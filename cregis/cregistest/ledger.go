@@ -55,8 +55,9 @@ type callbackJob struct {
 }
 
 // create records a payout unless its third_party_id is taken, and reports
-// whether the sweeper must be started.
-func (l *ledger) create(req createRequest, coin cregis.Coin, now time.Time) (cid int64, startSweep, ok bool) {
+// whether the sweeper must be started. With verify it waits in status 0 for
+// a verification verdict.
+func (l *ledger) create(req createRequest, coin cregis.Coin, now time.Time, verify bool) (cid int64, startSweep, ok bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if _, dup := l.byID[req.thirdPartyID]; dup {
@@ -64,6 +65,9 @@ func (l *ledger) create(req createRequest, coin cregis.Coin, now time.Time) (cid
 	}
 	l.lastCID += 1 + rand.Int64N(1<<12)
 	p := l.newPayout(l.lastCID, req, coin, now)
+	if verify {
+		p.Verification = VerificationPending
+	}
 	l.byCID[p.CID], l.byID[p.ThirdPartyID] = p, p
 	return p.CID, l.track(p), true
 }
@@ -85,6 +89,7 @@ func (l *ledger) newPayout(cid int64, req createRequest, coin cregis.Coin, now t
 			ThirdPartyID: req.thirdPartyID, Remark: req.remark, Memo: req.memo,
 			CallbackURL: req.callbackURL, Status: cregis.StatusPendingApproval, Fate: fate,
 			CreatedAt: now, History: []StatusChange{{Status: cregis.StatusPendingApproval, At: now}},
+			Foreign: req.foreign,
 		},
 		since:    now,
 		notified: map[cregis.Status]bool{},
@@ -169,8 +174,44 @@ func (l *ledger) force(cid int64, status cregis.Status, now time.Time) ([]callba
 	l.advance(p, now)
 	l.enter(p, status, now)
 	p.Fate, p.Pinned = status, !status.Terminal()
+	if p.awaiting() {
+		p.Verification = VerificationForced
+	}
 	l.track(p)
 	return l.settle(p, now), nil
+}
+
+// decide applies a verification verdict to a payout still awaiting one:
+// approve starts its dwell in status 0 now, deny ends it in status 4. It
+// returns the callback called for, whether the sweeper must be started, and
+// false if the payout no longer awaited a verdict.
+func (l *ledger) decide(cid int64, approve bool, now time.Time) (jobs []callbackJob, startSweep, ok bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	p, found := l.byCID[cid]
+	if !found || !p.awaiting() {
+		return nil, false, false
+	}
+	if approve {
+		p.Verification, p.since = VerificationApproved, now
+	} else {
+		p.Verification, p.Fate = VerificationDenied, cregis.StatusReviewRejected
+		l.enter(p, cregis.StatusReviewRejected, now)
+	}
+	startSweep = l.track(p)
+	return l.settle(p, now), startSweep, true
+}
+
+// verificationFields returns the verification request of a payout that
+// awaits a verdict, less nonce, timestamp and sign.
+func (l *ledger) verificationFields(cid int64) (map[string]any, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	p, ok := l.byCID[cid]
+	if !ok || !p.awaiting() {
+		return nil, false
+	}
+	return p.verificationFields(l.pid), true
 }
 
 // setFate scripts the fate of the payout with a third_party_id, before or

@@ -92,10 +92,11 @@ func sendsCallback(s cregis.Status) bool {
 }
 
 // advance moves p along its path up to now, each step after its dwell, and
-// returns whether p changed. Pinned and terminal payouts stay.
+// returns whether p changed. Pinned, terminal and verification-awaiting
+// payouts stay.
 func (l *ledger) advance(p *payout, now time.Time) bool {
 	changed := false
-	for !p.Pinned && !p.Status.Terminal() {
+	for !p.Pinned && !p.awaiting() && !p.Status.Terminal() {
 		to, ok := next(p.Status, p.Fate)
 		at := p.since.Add(l.dwell.of(p.Status))
 		if !ok || now.Before(at) {
@@ -124,7 +125,7 @@ func (l *ledger) enter(p *payout, status cregis.Status, at time.Time) {
 // for a callback to fire.
 func (p *payout) pending() bool {
 	_, moves := next(p.Status, p.Fate)
-	return p.CallbackURL != "" && !p.Pinned && moves
+	return p.CallbackURL != "" && !p.Pinned && !p.awaiting() && moves
 }
 
 // due reports whether p's current status calls for a callback not yet sent.

@@ -32,7 +32,24 @@ type Payout struct {
 	BlockTime    int64          `json:"block_time,omitempty"` // Unix ms
 	CreatedAt    time.Time      `json:"created_at"`
 	History      []StatusChange `json:"history"`
+	// Foreign marks a payout made with CreateForeign, not through the API.
+	Foreign bool `json:"foreign,omitempty"`
+	// Verification is where the payout stands with Payout External
+	// Verification; "" when it was created with verification off.
+	Verification VerificationState `json:"verification,omitempty"`
 }
+
+// VerificationState is where a payout stands with Payout External
+// Verification.
+type VerificationState string
+
+// The verification states.
+const (
+	VerificationPending  VerificationState = "pending"  // waiting in status 0 for "ok" or "deny"
+	VerificationApproved VerificationState = "approved" // answered "ok": it went on to approval
+	VerificationDenied   VerificationState = "denied"   // answered "deny": it ended in status 4
+	VerificationForced   VerificationState = "forced"   // SetStatus ended the wait
+)
 
 // StatusChange is one status a payout entered, and when.
 type StatusChange struct {
@@ -51,6 +68,25 @@ func (p *payout) snapshot() Payout {
 	s := p.Payout
 	s.History = slices.Clone(p.History)
 	return s
+}
+
+// awaiting reports whether p waits for a verification verdict.
+func (p *payout) awaiting() bool { return p.Verification == VerificationPending }
+
+// verificationFields are the fields of p's verification request less nonce,
+// timestamp and sign; remark and memo only when set.
+func (p Payout) verificationFields(pid int64) map[string]any {
+	f := map[string]any{
+		"pid": pid, "cid": p.CID, "third_party_id": p.ThirdPartyID, "chain_id": p.ChainID,
+		"token_id": p.TokenID, "from_address": p.FromAddress, "to_address": p.ToAddress, "amount": p.Amount,
+	}
+	if p.Remark != "" {
+		f["remark"] = p.Remark
+	}
+	if p.Memo != "" {
+		f["memo"] = p.Memo
+	}
+	return f
 }
 
 // defaultFromAddress stands for the project's default payout wallet on a

@@ -34,6 +34,7 @@ func (s *Server) newRoutes() map[string]route {
 		cregis.PathPayoutQuery:              {kindQuery, s.handleQuery(cregis.PathPayoutQuery)},
 		cregis.PathAddressLegal:             {kindOther, s.handleAddressLegal},
 		cregis.PathCoins:                    {kindOther, s.handleCoins},
+		cregis.PathTradePage:                {kindOther, s.handleTradePage},
 	}
 }
 

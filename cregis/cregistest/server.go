@@ -32,7 +32,9 @@ type Server struct {
 	ledger *ledger
 	log    *inspector
 	faults *faults
-	http   *http.Client // delivers callbacks
+	http   *http.Client // delivers callbacks and verification requests
+
+	verifyURL verificationURL
 
 	gate   gate
 	ctx    context.Context // ends when Close begins
@@ -90,6 +92,7 @@ func newServer(cfg Config) *Server {
 		faults: newFaults(cfg),
 		http:   &http.Client{Timeout: cfg.CallbackTimeout},
 	}
+	s.verifyURL.set(cfg.VerificationURL)
 	s.ctx, s.cancel = context.WithCancel(context.Background())
 	s.routes = s.newRoutes()
 	s.srv = &http.Server{

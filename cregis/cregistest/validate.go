@@ -29,6 +29,7 @@ type createRequest struct {
 	thirdPartyID string
 	remark       string
 	memo         string
+	foreign      bool // made with CreateForeign
 }
 
 // parseCreate reads a create body. A sub-address withdrawal must name the
