@@ -246,3 +246,84 @@ func metricValue(t testing.TB, m prometheus.Metric) float64 {
 	}
 	return out.GetGauge().GetValue()
 }
+
+// confirm runs the confirm handler once for the hint about cid on id.
+func (h *harness) confirm(id, cid string) error {
+	t, err := tasks.NewConfirmTask(h.queues, id, cid, 0, time.Minute)
+	if err != nil {
+		h.t.Fatalf("NewConfirmTask: %v", err)
+	}
+	return h.p.HandleConfirm(context.Background(), t)
+}
+
+// settleHints runs the confirm handler for every pending hint of id once,
+// as the worker would; a waiting answer (a create in flight, a cid not
+// found yet) is left for the next call.
+func (h *harness) settleHints(id string) {
+	h.t.Helper()
+	for _, cid := range h.get(id).PendingHints() {
+		if err := h.confirm(id, cid); err != nil && !isWaiting(err) {
+			h.t.Fatalf("confirm %s cid %s: %v", id, cid, err)
+		}
+	}
+}
+
+// awaitSettled runs settleHints until the record is in state.
+func (h *harness) awaitSettled(id string, state tasks.State) *tasks.Record {
+	h.t.Helper()
+	var rec *tasks.Record
+	eventually(h.t, 10*time.Second, func() bool {
+		h.settleHints(id)
+		rec = h.get(id)
+		return rec.State == state
+	}, "payout %s never reached %s", id, state)
+	return rec
+}
+
+// assertCreatedOnce checks what the fake holds, all of it: exactly one
+// payout for each of ids and none for any other third_party_id. Asking the
+// fake about one id would miss a second payout under another id.
+func assertCreatedOnce(t testing.TB, h *harness, ids ...string) {
+	t.Helper()
+	want := map[string]bool{}
+	for _, id := range ids {
+		want[id] = true
+	}
+	held := map[string]int{}
+	for _, p := range h.fake.Payouts() {
+		held[p.ThirdPartyID]++
+	}
+	for id, n := range held {
+		if n != 1 || !want[id] {
+			t.Errorf("the fake holds %d payouts with third_party_id %q; want exactly one for each of the test's %d ids and nothing else", n, id, len(ids))
+		}
+	}
+	for id := range want {
+		if held[id] == 0 {
+			t.Errorf("the fake holds no payout %q", id)
+		}
+	}
+}
+
+// enableVerification serves a verification URL the way the HTTP surface
+// does (verify the request, decide with the harness's current Pipeline,
+// answer the decision) and points the fake's verification requests at it.
+func (h *harness) enableVerification() string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		v, err := h.cfg.Cregis.ParseVerification(body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		answer, err := h.p.Verify(r.Context(), v)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		_, _ = io.WriteString(w, answer)
+	}))
+	h.t.Cleanup(srv.Close)
+	h.fake.SetVerificationURL(srv.URL)
+	return srv.URL
+}

@@ -177,7 +177,7 @@ func TestPoll(t *testing.T) {
 		id := h.newPayout()
 		forceSubmitted(t, h, id, "9007199254740993")
 		rec := h.get(id)
-		if err := h.p.polled(context.Background(), rec, rec.PollSeq, &cregis.PayoutInfo{Status: 9, ThirdPartyID: id}, cregis.PathSubAddressWithdrawalInfo); err != nil {
+		if err := h.p.polled(context.Background(), rec, rec.PollSeq, describing(rec, 9), cregis.PathSubAddressWithdrawalInfo); err != nil {
 			t.Fatalf("polled: %v", err)
 		}
 		rec = h.get(id)
@@ -215,31 +215,42 @@ func TestPoll(t *testing.T) {
 
 func TestPollDelay(t *testing.T) {
 	now := time.Date(2026, 1, 1, 12, 0, 0, 0, time.UTC)
-	p := &Pipeline{cfg: Config{PollMinInterval: 15 * time.Second, PollMaxInterval: 10 * time.Minute, NowFunc: func() time.Time { return now }}}
+	p := &Pipeline{cfg: Config{NowFunc: func() time.Time { return now }}.withDefaults()}
+	withCallbacks := &Pipeline{cfg: Config{NowFunc: func() time.Time { return now }, CallbackURL: "https://payoutd.example/cregis/callback"}.withDefaults()}
 	rec := func(age time.Duration) *tasks.Record {
 		return &tasks.Record{History: []tasks.Transition{{At: now.Add(-age), To: tasks.StateSubmitted}}}
 	}
 	cases := []struct {
 		desc   string
+		p      *Pipeline
 		age    time.Duration
 		status cregis.Status
 		lo, hi time.Duration
 	}{
-		{"on chain stays near the minimum however old", 5 * time.Hour, cregis.StatusSignatureApproved, 15 * time.Second, 18 * time.Second},
-		{"a fresh payout waiting for approval polls at the minimum", time.Minute, cregis.StatusPendingApproval, 15 * time.Second, 15 * time.Second},
-		{"an hour waiting for signers backs off", time.Hour, cregis.StatusPendingSignature, 7*time.Minute + 30*time.Second, 9 * time.Minute},
-		{"a day waiting is capped at the maximum", 24 * time.Hour, cregis.StatusPendingApproval, 10 * time.Minute, 10 * time.Minute},
-		{"an unknown status backs off like a wait", 24 * time.Hour, 42, 10 * time.Minute, 10 * time.Minute},
+		{"on chain polls at the on-chain interval however old", p, 5 * time.Hour, cregis.StatusSignatureApproved, 40 * time.Second, 48 * time.Second},
+		{"a fresh payout waiting for approval polls at the approval interval", p, time.Minute, cregis.StatusPendingApproval, 100 * time.Second, 120 * time.Second},
+		{"an hour waiting for signers backs off to a tenth of its age", p, time.Hour, cregis.StatusPendingSignature, 6 * time.Minute, 7*time.Minute + 12*time.Second},
+		{"a day waiting is capped at the maximum", p, 24 * time.Hour, cregis.StatusPendingApproval, 10 * time.Minute, 10 * time.Minute},
+		{"an unknown status backs off like a wait", p, 24 * time.Hour, 42, 10 * time.Minute, 10 * time.Minute},
+		{"with callbacks a fresh payout waits for the safety interval", withCallbacks, time.Minute, cregis.StatusPendingApproval, 30 * time.Minute, 36 * time.Minute},
+		{"with callbacks a payout on chain waits for the safety interval too", withCallbacks, time.Hour, cregis.StatusSignatureApproved, 30 * time.Minute, 36 * time.Minute},
 	}
 	for _, c := range cases {
 		t.Run(c.desc, func(t *testing.T) {
 			for range 20 {
-				if got := p.pollDelay(rec(c.age), c.status); got < c.lo || got > c.hi {
+				if got := c.p.pollDelay(rec(c.age), c.status); got < c.lo || got > c.hi {
 					t.Fatalf("pollDelay(age %s, status %d) = %s, want within [%s, %s]", c.age, c.status, got, c.lo, c.hi)
 				}
 			}
 		})
 	}
+}
+
+// describing is Cregis's answer about rec's payout at status.
+func describing(rec *tasks.Record, status cregis.Status) *cregis.PayoutInfo {
+	chain, token, _ := strings.Cut(rec.Currency, "@")
+	return &cregis.PayoutInfo{Status: status, ThirdPartyID: rec.ThirdPartyID, ChainID: chain, TokenID: token,
+		Amount: rec.Amount, ToAddress: rec.ToAddress}
 }
 
 // forceSubmitted moves a queued record to submitted with cid, as a create

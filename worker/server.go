@@ -37,9 +37,10 @@ type ServerConfig struct {
 	TradeScanInterval time.Duration
 	// DisableTradeScan turns the trade-record scan off.
 	DisableTradeScan bool
-	// DelayedTaskCheckInterval is how often asynq moves due scheduled tasks
-	// (polls) to their queue. Default 1s; benchmarks at a fast clock lower it.
-	DelayedTaskCheckInterval time.Duration
+	// TaskCheckInterval is how often an idle worker looks for tasks, and
+	// how often due scheduled tasks (polls) are moved to their queue.
+	// Default 1s; benchmarks at a fast clock lower it.
+	TaskCheckInterval time.Duration
 }
 
 // Defaults of ServerConfig.
@@ -90,7 +91,7 @@ func (cfg ServerConfig) withDefaults(pc Config) ServerConfig {
 	cfg.ShutdownTimeout = orDefault(cfg.ShutdownTimeout, 2*pc.CregisTimeout+5*time.Second)
 	cfg.SweepInterval = orDefault(cfg.SweepInterval, DefaultSweepInterval)
 	cfg.TradeScanInterval = orDefault(cfg.TradeScanInterval, DefaultTradeScanInterval)
-	cfg.DelayedTaskCheckInterval = orDefault(cfg.DelayedTaskCheckInterval, time.Second)
+	cfg.TaskCheckInterval = orDefault(cfg.TaskCheckInterval, time.Second)
 	return cfg
 }
 
@@ -108,8 +109,8 @@ func (cfg ServerConfig) validate(pc Config) error {
 		return errors.New("worker: ServerConfig.SweepInterval must be at least 1s")
 	case cfg.TradeScanInterval < time.Second:
 		return errors.New("worker: ServerConfig.TradeScanInterval must be at least 1s")
-	case cfg.DelayedTaskCheckInterval < 0:
-		return errors.New("worker: ServerConfig.DelayedTaskCheckInterval must not be negative")
+	case cfg.TaskCheckInterval < 0:
+		return errors.New("worker: ServerConfig.TaskCheckInterval must not be negative")
 	}
 	return nil
 }
@@ -126,7 +127,8 @@ func (s *Server) asynqConfig() asynq.Config {
 		Logger:                   newAsynqLogger(log),
 		LogLevel:                 asynqLogLevel(log.GetLevel()),
 		ShutdownTimeout:          s.cfg.ShutdownTimeout,
-		DelayedTaskCheckInterval: s.cfg.DelayedTaskCheckInterval, // the poll schedule is in seconds
+		TaskCheckInterval:        s.cfg.TaskCheckInterval,
+		DelayedTaskCheckInterval: s.cfg.TaskCheckInterval, // the poll schedule is in seconds
 		HealthCheckFunc: func(err error) {
 			if err != nil {
 				log.Error().Err(err).Msg("asynq cannot reach Redis")

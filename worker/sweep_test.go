@@ -127,7 +127,7 @@ func TestSweep(t *testing.T) {
 	t.Run("OnlyOneSweepRunsAtATime", func(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t, nil)
-		unlock, err := h.p.lockSweep(ctx)
+		unlock, err := h.p.lock(ctx, "lock:sweep", sweepLockTTL)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -261,7 +262,7 @@ func TestMetricsServeTheRegistry(t *testing.T) {
 	}
 }
 
-func TestACallbackIsAcknowledgedOnlyOnceRecorded(t *testing.T) {
+func TestACallbackIsAcknowledgedOnlyOnceItsHintIsRecorded(t *testing.T) {
 	t.Parallel()
 	w := newWorld(t, nil)
 	serve(w.h, "POST", "/v1/payouts", apiToken, strings.NewReader(payoutBody("cb-1", "1")))
@@ -281,9 +282,52 @@ func TestACallbackIsAcknowledgedOnlyOnceRecorded(t *testing.T) {
 	if err != nil || !d.Acked || d.Response != cregis.CallbackAck {
 		t.Fatalf("callback: got HTTP %d %q (%v), want 200 %q", d.StatusCode, d.Response, err, cregis.CallbackAck)
 	}
+	// A callback is a claim: recorded as a hint, to be confirmed by a query
+	// (the worker's confirm task), and nothing else changes.
 	rec, err := w.store.Get(context.Background(), "cb-1")
-	if err != nil || rec.State != tasks.StateSucceeded || rec.CID != fmt.Sprint(cid) {
-		t.Errorf("record: got %+v (%v), want succeeded with cid %d", rec, err, cid)
+	if err != nil || rec.State != tasks.StateSubmitting || rec.CID != "" || rec.PendingHint(fmt.Sprint(cid)) == nil {
+		t.Errorf("record: got %+v (%v), want submitting, no cid, a pending hint about cid %d", rec, err, cid)
+	}
+}
+
+func TestTheVerificationEndpointAnswersOkOrDenyAsPlainText(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, nil)
+	serve(w.h, "POST", "/v1/payouts", apiToken, strings.NewReader(payoutBody("vf-1", "1")))
+	if _, err := w.store.Update(context.Background(), "vf-1", "test: create about to be made", func(r *tasks.Record) error {
+		r.State = tasks.StateSubmitting
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	fields := map[string]any{"pid": w.fake.PID, "cid": int64(9007199254740993), "third_party_id": "vf-1",
+		"chain_id": "195", "token_id": "195", "from_address": "", "to_address": "T-vf-1", "amount": "1.0"}
+	tests := []struct {
+		desc   string
+		edit   func(map[string]any)
+		sign   bool
+		status int
+		body   string
+	}{
+		{"a request for the payout payoutd is creating", nil, true, 200, cregis.VerificationApprove},
+		{"the same request again", nil, true, 200, cregis.VerificationApprove},
+		{"the same cid with another amount", func(f map[string]any) { f["amount"] = "2" }, true, 200, cregis.VerificationDeny},
+		{"a second cid for the payout", func(f map[string]any) { f["cid"] = int64(9007199254740995) }, true, 200, cregis.VerificationDeny},
+		{"a payout payoutd never made", func(f map[string]any) { f["third_party_id"] = "vf-unknown" }, true, 200, cregis.VerificationDeny},
+		{"a forged sign", func(f map[string]any) { f["sign"] = "00000000000000000000000000000000" }, false, 401, ""},
+	}
+	for _, tt := range tests {
+		f := maps.Clone(fields)
+		if tt.edit != nil {
+			tt.edit(f)
+		}
+		d := w.fake.SendVerification(w.srv.URL+"/cregis/verify", f, tt.sign)
+		if d.StatusCode != tt.status || (tt.body != "" && d.Response != tt.body) {
+			t.Errorf("%s: got %d %q, want %d %q", tt.desc, d.StatusCode, d.Response, tt.status, tt.body)
+		}
+	}
+	if got := counterValue(w.metrics.Verifications.WithLabelValues(cregis.VerificationDeny)); got != 3 {
+		t.Errorf("denies counted: %v, want 3", got)
 	}
 }
 
