@@ -220,11 +220,11 @@ func TestApplyCallback(t *testing.T) {
 		if err := <-done; !cregis.OutcomeUnknown(err) {
 			t.Fatalf("the hanging create: got %v, want an unknown outcome", err)
 		}
-		rec := h.awaitSettled(id, tasks.StateSubmitted)
+		h.awaitSettled(id, tasks.StateSubmitted)
 		if err := h.submit(id); err != nil {
 			t.Fatalf("the retry: %v", err)
 		}
-		rec = h.get(id)
+		rec := h.get(id)
 		if rec.CID != formatCID(fp.CID) || rec.LastError != "" || h.fake.Calls(cregis.PathPayout) != 1 {
 			t.Errorf("cid %s, last_error %q, create calls %d; want the confirmed cid, no error, one call",
 				rec.CID, rec.LastError, h.fake.Calls(cregis.PathPayout))
