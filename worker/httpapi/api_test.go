@@ -37,7 +37,7 @@ type world struct {
 	reg     *prometheus.Registry
 }
 
-func newWorld(t *testing.T, edit func(*Config)) *world {
+func newWorld(t testing.TB, edit func(*Config)) *world {
 	t.Helper()
 	r := redistest.New(t)
 	rdb := r.Client(t)
