@@ -1,6 +1,7 @@
 // Package worker runs payouts: the asynq task handlers (submit, poll, notify,
-// sweep), the one place that classifies errors into retry policy, the
-// operator actions (retry, resolve) and the Cregis callback path, the asynq
+// sweep, confirm, trade scan), the one place that classifies errors into
+// retry policy, the operator actions (retry, resolve), the Cregis callback
+// and verification paths, the asynq
 // server assembly, and payoutd's HTTP surface (in worker/httpapi).
 //
 // # Money safety
@@ -40,15 +41,23 @@
 // whether to archive at once (asynq.SkipRetry). Waiting (the fleet-wide rate
 // limit, a held lease, a poll with no verdict, a held payout) never counts.
 //
-// # Polls and callbacks
+// # Polls, callbacks and claims
 //
 // A submitted payout is polled by a chain of tasks "poll:<id>:<seq>"; each
 // enqueues the next before advancing the record's PollSeq, and a poll whose
-// seq is below PollSeq is dropped. The delay follows the status: near
-// PollMinInterval on chain, growing with age towards PollMaxInterval while
-// people approve or sign. Polls and callbacks go through the same transitions
-// (applyEvent): whichever comes first wins, the other is a no-op, and news
-// that contradicts a terminal outcome changes nothing and is reported.
+// seq is below PollSeq is dropped. With callbacks on, each poll is a safety
+// net, PollSafetyInterval apart; without, the delay follows the status:
+// PollOnChainInterval on chain, PollApprovalInterval growing with age
+// towards PollMaxInterval while people approve or sign.
+//
+// What Cregis pushes (callbacks, verification requests) and what the trade
+// scan finds is a claim: the API key that signs a push can leak. A claim is
+// recorded on the record as a hint (tasks.Hint) and a confirm task
+// ("confirm:<id>:<cid>") queries its cid; only an answer that describes the
+// record's payout (mismatch: third_party_id, currency, amount, recipient)
+// binds the cid or moves the state, through the same transitions as a poll
+// (applyEvent). News that contradicts a terminal outcome changes nothing and
+// is reported.
 //
 // # Sweeper and server
 //
