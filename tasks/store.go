@@ -155,11 +155,15 @@ func (s *Store) existing(ctx context.Context, req Request, raw []byte, addedOpen
 	if addedOpen { // our open entry may be wrong for it (terminal, or a newer score)
 		s.reindex(ctx, cur)
 	}
-	if !bytes.Equal(cur.Request.canonicalJSON(), req.canonicalJSON()) {
+	if !sameRequest(cur.Request, req) {
 		return cur, false, ErrConflict
 	}
 	return cur, false, s.Sync(ctx, req.ThirdPartyID)
 }
+
+// sameRequest reports whether a and b are the same payout request (by their
+// canonical JSON; see Create).
+func sameRequest(a, b Request) bool { return bytes.Equal(a.canonicalJSON(), b.canonicalJSON()) }
 
 func newRecord(req Request, now time.Time) *Record {
 	return &Record{
