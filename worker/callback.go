@@ -13,6 +13,9 @@ import (
 // ApplyCallback moves the record a verified Cregis callback names through the
 // same transitions as a poll would. It returns nil only once the outcome is
 // durably recorded (or was already), so the caller may then acknowledge.
+// With tasks.StoreConfig.MinReplicas set, "durably" means confirmed by the
+// Redis replicas: an outcome written but not confirmed returns an error
+// wrapping tasks.ErrNotDurable, and a replay confirms it.
 // Errors: tasks.ErrNotFound for an unknown payout; ErrOutcomeConflict when the
 // record is terminal with a different outcome; ErrCIDMismatch when the record
 // already has another cid.
@@ -41,7 +44,10 @@ func (p *Pipeline) applyCallback(ctx context.Context, cb *cregis.Callback) (*tas
 	ev := statusEvent{source: "callback", cid: strconv.FormatInt(cb.CID, 10), status: cb.Status,
 		txid: cb.TxID, blockHeight: cb.BlockHeight, blockTime: cb.BlockTime}
 	rec, err := p.applyEvent(ctx, cb.ThirdPartyID, ev, nil)
-	return rec, p.tolerateFollowUp(ctx, rec, err)
+	if err = p.tolerateFollowUp(ctx, rec, err); err != nil {
+		return rec, err
+	}
+	return rec, p.cfg.Store.Sync(ctx, cb.ThirdPartyID) // a replay, a hint: confirmed before acknowledged
 }
 
 // tolerateFollowUp keeps an error of the follow-up task (the first poll, the
@@ -67,6 +73,8 @@ func callbackResult(err error) string {
 		return "conflict"
 	case errors.Is(err, ErrCIDMismatch):
 		return "cid_mismatch"
+	case errors.Is(err, tasks.ErrNotDurable):
+		return "not_durable"
 	}
 	return "error"
 }
