@@ -33,8 +33,7 @@ func (s *Store) slotConn(ctx context.Context, key string) (redis.Cmdable, error)
 // the replicas confirmed; an unconfirmed write is ErrNotDurable.
 func (s *Store) runWaited(ctx context.Context, wait bool, script *redis.Script, key string, args ...any) (*redis.Cmd, error) {
 	if !wait {
-		cmd := script.Run(ctx, s.rdb, []string{key}, args...)
-		return cmd, nil
+		return script.Run(ctx, s.rdb, []string{key}, args...), nil
 	}
 	conn, err := s.slotConn(ctx, key)
 	if err != nil {
@@ -42,7 +41,7 @@ func (s *Store) runWaited(ctx context.Context, wait bool, script *redis.Script, 
 	}
 	var res *redis.Cmd
 	var acks *redis.Cmd
-	_, err = conn.Pipelined(ctx, func(p redis.Pipeliner) error {
+	_, _ = conn.Pipelined(ctx, func(p redis.Pipeliner) error { // each command keeps its own error
 		res = script.Eval(ctx, p, []string{key}, args...)
 		acks = s.wait(ctx, p)
 		return nil

@@ -3,9 +3,9 @@ package httpapi
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"net"
-	"errors"
 	"net/http"
 	"strings"
 	"testing"
