@@ -43,6 +43,10 @@ var (
 	ErrContention = errors.New("payout record update kept losing to concurrent updates")
 	// ErrInvalidCursor means a List cursor was not one List returned.
 	ErrInvalidCursor = errors.New("invalid list cursor")
+	// ErrNotDurable means a write happened on the Redis primary but fewer
+	// than StoreConfig.MinReplicas replicas confirmed it within WaitTimeout:
+	// a failover now could lose it. Store.Sync confirms it later.
+	ErrNotDurable = errors.New("the write is not confirmed by enough replicas")
 	// ErrInvalidState means ListOptions.State is not a State.
 	ErrInvalidState = errors.New("invalid payout state")
 )

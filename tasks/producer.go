@@ -17,7 +17,16 @@ type ProducerConfig struct {
 	Queues   Queues        // default NewQueues("")
 	// SubmitTimeout is the submit task's timeout. Default 60s.
 	SubmitTimeout time.Duration
+	// EnqueueErrorFunc, when set, is called when the submit task of a
+	// written record could not be enqueued even after brief retries: the
+	// sweeper enqueues it later. Default: ignore.
+	EnqueueErrorFunc func(id string, err error)
 }
+
+// enqueueRetries are the waits before the retries of a failed submit enqueue
+// (a Redis blip): brief, since a request is waiting, and the sweeper takes
+// over after them.
+var enqueueRetries = []time.Duration{50 * time.Millisecond, 150 * time.Millisecond, 300 * time.Millisecond}
 
 // Producer is the producer API: a Go backend enqueues payouts through it, and
 // the HTTP intake is a thin layer over it.
@@ -45,36 +54,80 @@ func NewProducer(cfg ProducerConfig) *Producer {
 	return &Producer{cfg: cfg}
 }
 
-// Enqueue validates req, writes its record if absent, and enqueues its submit
-// task. It is idempotent: the same request again returns the existing record
-// with created false; the same id with different content returns ErrConflict.
-// If the enqueue fails after the record was written, Enqueue returns the error
-// and the sweeper later finds the record.
+// Enqueue writes req's record if absent and enqueues its submit task. The
+// same request again returns the existing record with created false, even if
+// it would not validate today (the coin list changed): the idempotency
+// lookup comes first. The same id with different content returns ErrConflict
+// with the existing record, whatever validation would say. A new request is
+// validated first: an invalid one returns its *ValidationError and writes
+// nothing.
 //
-// An invalid request returns its *ValidationError and writes nothing. The
-// same request again re-enqueues the submit task only while the record is
-// still queued (the TaskID makes that harmless if the task exists). With
-// ErrConflict, the existing record is returned too.
+// Once the record is written the payout is accepted: a failed enqueue is
+// retried briefly, then left to the sweeper (see EnqueueErrorFunc), and is
+// not an error. The same request again re-enqueues the submit task only
+// while the record is still queued (the TaskID makes that harmless).
+//
+// With StoreConfig.MinReplicas above 0, an error wrapping ErrNotDurable
+// (with the record) means it is written but not confirmed by the replicas:
+// the caller must not acknowledge it yet, and the same request again
+// confirms it.
 func (p *Producer) Enqueue(ctx context.Context, req Request) (rec *Record, created bool, err error) {
-	if err := req.Validate(ctx, p.cfg.Decimals); err != nil {
-		return nil, false, err
+	rec, err = p.replay(ctx, req)
+	if rec == nil && err == nil {
+		if err := req.Validate(ctx, p.cfg.Decimals); err != nil {
+			return nil, false, err
+		}
+		rec, created, err = p.cfg.Store.Create(ctx, req)
 	}
-	rec, created, err = p.cfg.Store.Create(ctx, req)
-	if err != nil || !created && rec.State != StateQueued {
+	if rec == nil || errors.Is(err, ErrConflict) || rec.State != StateQueued {
 		return rec, created, err
 	}
-	return rec, created, p.enqueueSubmit(ctx, rec.ThirdPartyID)
+	p.enqueueSubmit(ctx, rec.ThirdPartyID)
+	return rec, created, err
 }
 
-// enqueueSubmit enqueues the submit task of id; one already enqueued is fine.
-func (p *Producer) enqueueSubmit(ctx context.Context, id string) error {
+// replay finds the record of a request seen before: nil, nil when there is
+// none. The record is made durable before it is answered (Store.Sync).
+func (p *Producer) replay(ctx context.Context, req Request) (*Record, error) {
+	cur, err := p.cfg.Store.Get(ctx, req.ThirdPartyID)
+	switch {
+	case errors.Is(err, ErrNotFound):
+		return nil, nil
+	case err != nil:
+		return nil, err
+	case !sameRequest(cur.Request, req):
+		return cur, ErrConflict
+	}
+	return cur, p.cfg.Store.Sync(ctx, req.ThirdPartyID)
+}
+
+// enqueueSubmit enqueues the submit task of id, retrying briefly; one
+// already enqueued is fine. A failure is reported, not returned: the record
+// is written and the sweeper enqueues its task.
+func (p *Producer) enqueueSubmit(ctx context.Context, id string) {
 	task, err := NewSubmitTask(p.cfg.Queues, id, p.cfg.SubmitTimeout)
-	if err != nil {
-		return err
+	for i := 0; err == nil; i++ {
+		_, err = p.cfg.Client.EnqueueContext(ctx, task)
+		if err == nil || errors.Is(err, asynq.ErrTaskIDConflict) {
+			return
+		}
+		if i == len(enqueueRetries) || sleepCtx(ctx, enqueueRetries[i]) != nil {
+			break
+		}
 	}
-	_, err = p.cfg.Client.EnqueueContext(ctx, task)
-	if err != nil && !errors.Is(err, asynq.ErrTaskIDConflict) {
-		return fmt.Errorf("tasks: enqueue submit of %s (the record is written; the sweeper will enqueue it): %w", id, err)
+	if p.cfg.EnqueueErrorFunc != nil {
+		p.cfg.EnqueueErrorFunc(id, fmt.Errorf("tasks: enqueue submit of %s (the record is written; the sweeper will enqueue it): %w", id, err))
 	}
-	return nil
+}
+
+// sleepCtx waits for d or until ctx ends.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }

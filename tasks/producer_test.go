@@ -114,20 +114,42 @@ func TestProducerEnqueue(t *testing.T) {
 			t.Fatalf("got %+v, created %v, %v; want ErrConflict and the existing record", rec, created, err)
 		}
 	})
-	t.Run("FailedEnqueueKeepsTheRecordAndARetryEnqueues", func(t *testing.T) {
+	t.Run("FailedEnqueueAfterTheRecordIsWrittenStillAccepts", func(t *testing.T) {
 		f := newProducerFixture(t)
 		broken := asynq.NewClient(asynq.RedisClientOpt{Addr: "127.0.0.1:1"})
 		broken.Close() // every enqueue fails at once
-		p := NewProducer(ProducerConfig{Store: f.store, Client: broken, Decimals: testDecimals, Queues: f.queues})
+		var reported []string
+		p := NewProducer(ProducerConfig{Store: f.store, Client: broken, Decimals: testDecimals, Queues: f.queues,
+			EnqueueErrorFunc: func(id string, err error) { reported = append(reported, id) }})
 		rec, created, err := p.Enqueue(f.ctx, validRequest("order-1"))
-		if err == nil || !created || rec == nil || rec.State != StateQueued {
-			t.Fatalf("got %+v, created %v, %v; want the new record and the enqueue error", rec, created, err)
+		if err != nil || !created || rec == nil || rec.State != StateQueued {
+			t.Fatalf("got %+v, created %v, %v; want the new record accepted (the sweeper enqueues it)", rec, created, err)
+		}
+		if len(reported) != 1 || reported[0] != "order-1" {
+			t.Fatalf("EnqueueErrorFunc got %v, want [order-1] once after the retries", reported)
 		}
 		if _, created, err := f.producer.Enqueue(f.ctx, validRequest("order-1")); err != nil || created {
 			t.Fatalf("retry: got created %v, %v; want the existing record", created, err)
 		}
 		if f.submitTask(t, "order-1") == nil {
 			t.Fatal("got no submit task after the retry, want one")
+		}
+	})
+	t.Run("ReplayIsAnsweredBeforeValidation", func(t *testing.T) {
+		f := newProducerFixture(t)
+		first := f.enqueue(t, validRequest("order-1"))
+		today := NewProducer(ProducerConfig{Store: f.store, Client: f.client, Decimals: DecimalsTable{}, Queues: f.queues})
+		rec, created, err := today.Enqueue(f.ctx, validRequest("order-1"))
+		if err != nil || created || !rec.CreatedAt.Equal(first.CreatedAt) {
+			t.Fatalf("replay after the coin list lost the currency: got created %v, %v; want the existing record", created, err)
+		}
+		other := validRequest("order-1")
+		other.Amount = "1.0000001" // also invalid: the conflict is what matters
+		if _, _, err := today.Enqueue(f.ctx, other); !errors.Is(err, ErrConflict) {
+			t.Fatalf("same id, other (invalid) content: got %v, want ErrConflict", err)
+		}
+		if _, _, err := today.Enqueue(f.ctx, validRequest("order-2")); err == nil {
+			t.Fatal("a new request for a currency no longer listed: got nil, want its validation error")
 		}
 	})
 }

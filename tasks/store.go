@@ -43,6 +43,15 @@ type StoreConfig struct {
 	// the record is already written, and Reindex (the sweeper) repairs the
 	// indexes. Default: ignore.
 	IndexErrorFunc func(id string, err error)
+	// MinReplicas, when above 0, makes the writes a promise rests on wait
+	// for that many replicas to confirm them (Redis WAIT, on the connection
+	// that wrote): Create, every transition into a terminal state, every
+	// UpdateDurable, and Sync. An unconfirmed write returns ErrNotDurable.
+	// Default 0: no WAIT, no extra round trip.
+	MinReplicas int
+	// WaitTimeout bounds each WAIT; keep it below the Redis client's read
+	// timeout (go-redis: 3s). Default 1s.
+	WaitTimeout time.Duration
 }
 
 // Store keeps payout records in Redis. Each record lives in one key whose hash
@@ -65,6 +74,9 @@ func NewStore(rdb redis.UniversalClient, cfg StoreConfig) *Store {
 	}
 	if cfg.NowFunc == nil {
 		cfg.NowFunc = time.Now
+	}
+	if cfg.WaitTimeout <= 0 {
+		cfg.WaitTimeout = DefaultWaitTimeout
 	}
 	if cfg.EventsMaxLen <= 0 {
 		cfg.EventsMaxLen = 100000
@@ -102,6 +114,11 @@ return 1`)
 // Creation is one atomic step, so of concurrent creates of one id exactly one
 // returns created true. The id enters the open index before the record is
 // written, so a crash can never hide a record from the sweeper.
+//
+// With MinReplicas above 0 the write (or, for the same request again, the
+// record's earlier writes: see Sync) is followed by WAIT; when the replicas
+// do not confirm it in time, Create returns the record and created as they
+// are with an error wrapping ErrNotDurable.
 func (s *Store) Create(ctx context.Context, req Request) (*Record, bool, error) {
 	if err := validateThirdPartyID(req.ThirdPartyID); err != nil {
 		return nil, false, err // the id makes the key: never trust it unchecked
@@ -114,10 +131,14 @@ func (s *Store) Create(ctx context.Context, req Request) (*Record, bool, error) 
 	if err != nil {
 		return nil, false, fmt.Errorf("tasks: create %s: open index: %w", req.ThirdPartyID, err)
 	}
-	existing, err := createScript.Run(ctx, s.rdb, []string{s.RecordKey(rec.ThirdPartyID)}, rec.encode()).Text()
+	cmd, werr := s.runWaited(ctx, s.durable(), createScript, s.RecordKey(rec.ThirdPartyID), rec.encode())
+	if cmd == nil {
+		return nil, false, fmt.Errorf("tasks: create %s: %w", req.ThirdPartyID, werr)
+	}
+	existing, err := cmd.Text()
 	if errors.Is(err, redis.Nil) {
 		s.afterCreate(ctx, rec)
-		return rec, true, nil
+		return rec, true, werr
 	}
 	if err != nil {
 		return nil, false, fmt.Errorf("tasks: create %s: %w", req.ThirdPartyID, err)
@@ -134,11 +155,15 @@ func (s *Store) existing(ctx context.Context, req Request, raw []byte, addedOpen
 	if addedOpen { // our open entry may be wrong for it (terminal, or a newer score)
 		s.reindex(ctx, cur)
 	}
-	if !bytes.Equal(cur.Request.canonicalJSON(), req.canonicalJSON()) {
+	if !sameRequest(cur.Request, req) {
 		return cur, false, ErrConflict
 	}
-	return cur, false, nil
+	return cur, false, s.Sync(ctx, req.ThirdPartyID)
 }
+
+// sameRequest reports whether a and b are the same payout request (by their
+// canonical JSON; see Create).
+func sameRequest(a, b Request) bool { return bytes.Equal(a.canonicalJSON(), b.canonicalJSON()) }
 
 func newRecord(req Request, now time.Time) *Record {
 	return &Record{
@@ -214,6 +239,9 @@ func (s *Store) getRaw(ctx context.Context, id string) ([]byte, error) {
 //     random backoff between attempts), Update returns ErrContention.
 //   - A state change also updates the indexes and appends an event to the
 //     events stream, best-effort (see StoreConfig.IndexErrorFunc).
+//   - With StoreConfig.MinReplicas above 0, a write that makes the record
+//     terminal is followed by WAIT; unconfirmed, Update returns the written
+//     record with an error wrapping ErrNotDurable (retry with Sync).
 func (s *Store) Update(ctx context.Context, id, reason string, fn func(r *Record) error) (*Record, error) {
 	return s.update(ctx, id, change{reason: reason, fn: fn})
 }
@@ -234,12 +262,15 @@ func (s *Store) Amend(ctx context.Context, id, reason string, fn func(r *Record)
 }
 
 // change is one update: fn mutates the record; note forces a history entry
-// even without a state change.
+// even without a state change; durable waits after any write. wrote, when
+// set, learns whether the update wrote.
 type change struct {
-	reason string
-	fn     func(r *Record) error
-	note   bool
-	amend  bool // like note, but only when fn changed something
+	reason  string
+	fn      func(r *Record) error
+	note    bool
+	amend   bool // like note, but only when fn changed something
+	durable bool
+	wrote   *bool
 }
 
 func (s *Store) update(ctx context.Context, id string, c change) (*Record, error) {
@@ -265,14 +296,23 @@ func (s *Store) tryUpdate(ctx context.Context, id string, c change) (rec *Record
 	if err != nil || next == nil {
 		return cur, true, err
 	}
-	won, err := casScript.Run(ctx, s.rdb, []string{s.RecordKey(id)}, raw, next.encode()).Int()
+	wait := s.durable() && (c.durable || next.State.Terminal())
+	cmd, werr := s.runWaited(ctx, wait, casScript, s.RecordKey(id), raw, next.encode())
+	if cmd == nil {
+		return nil, true, fmt.Errorf("tasks: update %s: %w", id, werr)
+	}
+	won, err := cmd.Int()
 	if err != nil {
 		return nil, true, fmt.Errorf("tasks: update %s: %w", id, err)
 	}
-	if won == 1 {
-		s.afterUpdate(ctx, cur, next)
+	if won != 1 {
+		return next, false, nil
 	}
-	return next, won == 1, nil
+	s.afterUpdate(ctx, cur, next)
+	if c.wrote != nil {
+		*c.wrote = true
+	}
+	return next, true, werr
 }
 
 // apply runs fn on a copy of the record stored as raw. It returns the current

@@ -16,7 +16,9 @@ import (
 // cid and status are recorded as a hint (in the record and its history),
 // and a confirm task queries that cid at once; only the query's answer
 // settles the payout (see HandleConfirm). It returns nil once the hint is
-// durably recorded, so the caller may acknowledge.
+// durably recorded, so the caller may acknowledge: with
+// tasks.StoreConfig.MinReplicas set, confirmed by the Redis replicas (else an
+// error wrapping tasks.ErrNotDurable; a replay confirms it).
 //
 // A callback about a settled payout changes nothing: one that agrees with
 // the record (its cid, its outcome) is acknowledged and re-ensures the
@@ -45,9 +47,12 @@ func (p *Pipeline) applyCallback(ctx context.Context, cb *cregis.Callback) (*tas
 	h := tasks.Hint{CID: strconv.FormatInt(cb.CID, 10), Source: tasks.HintCallback, Status: &st, At: p.now().UTC()}
 	rec, err := p.recordHint(ctx, cb.ThirdPartyID, h, 0)
 	if rec != nil && rec.State.Terminal() && errors.Is(err, tasks.ErrIllegalTransition) {
-		return rec, p.callbackOnTerminal(ctx, rec, h)
+		err = p.callbackOnTerminal(ctx, rec, h)
 	}
-	return rec, err
+	if err != nil {
+		return rec, err
+	}
+	return rec, p.cfg.Store.Sync(ctx, cb.ThirdPartyID) // the hint (or a replay): confirmed before acknowledged
 }
 
 // callbackOnTerminal judges a callback about a settled payout.
@@ -94,6 +99,7 @@ const (
 	callbackConflict     = "conflict"
 	callbackCIDMismatch  = "cid_mismatch"
 	callbackNotSent      = "not_sent"
+	callbackNotDurable   = "not_durable"
 	callbackError        = "error"
 	callbackConfirmed    = "confirmed"
 	callbackContradicted = "contradicted"
@@ -111,6 +117,8 @@ func callbackResult(err error) string {
 		return callbackCIDMismatch
 	case errors.Is(err, tasks.ErrIllegalTransition):
 		return callbackNotSent
+	case errors.Is(err, tasks.ErrNotDurable):
+		return callbackNotDurable
 	}
 	return callbackError
 }

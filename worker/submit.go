@@ -249,9 +249,14 @@ const (
 // until then no other worker can call Cregis for the payout. Given up, a cid
 // is lost (a retry gets E0009: unconfirmed) and a refusal is no longer
 // trusted (held for an operator).
+//
+// The write is durable (Store.UpdateDurable): with MinReplicas set, a write
+// the replicas did not confirm is retried the same way, and each retry finds
+// nothing to change and so retries the WAIT (Store.Sync) until it is
+// confirmed or the lease ends.
 func (p *Pipeline) updateVerdict(ctx context.Context, id, reason string, fn func(r *tasks.Record) error) (*tasks.Record, error) {
 	for delay := verdictRetryMin; ; delay = min(2*delay, verdictRetryMax) {
-		rec, err := p.update(ctx, id, reason, fn)
+		rec, err := p.updateDurable(ctx, id, reason, fn)
 		if err == nil || !retryableWrite(err) {
 			return rec, err
 		}

@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"errors"
 
 	"github.com/hibiken/asynq"
 	"github.com/payoutd/payoutd/tasks"
@@ -12,12 +13,25 @@ import (
 // and the transitions counter. Callers that make a record terminal ensure
 // its notify task themselves (ensureNotify), so that they can retry it.
 func (p *Pipeline) update(ctx context.Context, id, reason string, fn func(r *tasks.Record) error) (*tasks.Record, error) {
+	return p.updateWith(ctx, p.cfg.Store.Update, id, reason, fn)
+}
+
+// updateDurable is update through Store.UpdateDurable: it returns once the
+// replicas confirmed the record (or an error wrapping tasks.ErrNotDurable).
+func (p *Pipeline) updateDurable(ctx context.Context, id, reason string, fn func(r *tasks.Record) error) (*tasks.Record, error) {
+	return p.updateWith(ctx, p.cfg.Store.UpdateDurable, id, reason, fn)
+}
+
+// storeUpdate is the signature of Store.Update and Store.UpdateDurable.
+type storeUpdate func(ctx context.Context, id, reason string, fn func(r *tasks.Record) error) (*tasks.Record, error)
+
+func (p *Pipeline) updateWith(ctx context.Context, write storeUpdate, id, reason string, fn func(r *tasks.Record) error) (*tasks.Record, error) {
 	var from tasks.State
-	rec, err := p.cfg.Store.Update(ctx, id, reason, func(r *tasks.Record) error {
+	rec, err := write(ctx, id, reason, func(r *tasks.Record) error {
 		from = r.State
 		return fn(r)
 	})
-	if err == nil && rec != nil && from != "" && rec.State != from {
+	if (err == nil || errors.Is(err, tasks.ErrNotDurable)) && rec != nil && from != "" && rec.State != from {
 		p.transitioned(ctx, from, rec, reason)
 	}
 	return rec, err

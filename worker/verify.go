@@ -42,8 +42,9 @@ const (
 //
 // An "ok" also records the cid as a hint (confirmed by a query before it
 // is bound, see HandleConfirm): a payout whose create answer was lost
-// learns its cid within seconds. The hint is durable before "ok" is
-// returned; an error means no answer (Cregis asks again).
+// learns its cid within seconds. The decision and the hint are durable
+// (with tasks.StoreConfig.MinReplicas: confirmed by the replicas) before an
+// answer is returned; an error means no answer (Cregis asks again).
 func (p *Pipeline) Verify(ctx context.Context, v *cregis.Verification) (string, error) {
 	cid := strconv.FormatInt(v.CID, 10)
 	rec, err := p.cfg.Store.Get(ctx, v.ThirdPartyID)
@@ -58,11 +59,17 @@ func (p *Pipeline) Verify(ctx context.Context, v *cregis.Verification) (string, 
 	if err != nil {
 		return "", err
 	}
+	if answer == cregis.VerificationApprove {
+		err = p.verifiedHint(ctx, rec, cid)
+	}
+	if err == nil {
+		err = p.cfg.Store.Sync(ctx, v.ThirdPartyID) // the decision, confirmed by the replicas before it is told
+	}
+	if err != nil {
+		return "", err
+	}
 	if answer == cregis.VerificationDeny {
 		return p.deny(v, why), nil
-	}
-	if err := p.verifiedHint(ctx, rec, cid); err != nil {
-		return "", err
 	}
 	p.countVerification(cregis.VerificationApprove)
 	return answer, nil

@@ -62,7 +62,8 @@ func newApp(cfg Config, log zerolog.Logger) (*app, error) {
 // assemble builds the pipeline, the asynq server and the HTTP surface.
 func (a *app) assemble(cc *cregis.Client) error {
 	reg, m := newMetrics(a.inspector)
-	store := tasks.NewStore(a.rdb, tasks.StoreConfig{KeyPrefix: a.cfg.KeyPrefix})
+	store := tasks.NewStore(a.rdb, tasks.StoreConfig{KeyPrefix: a.cfg.KeyPrefix,
+		MinReplicas: a.cfg.RedisMinReplicas, WaitTimeout: a.cfg.RedisWaitTimeout})
 	p, err := worker.NewPipeline(a.pipelineConfig(cc, store, m))
 	if err != nil {
 		return err
@@ -72,9 +73,9 @@ func (a *app) assemble(cc *cregis.Client) error {
 			return err
 		}
 	}
-	coins := tasks.NewCoinCache(a.rdb, cc, tasks.CoinCacheConfig{KeyPrefix: a.cfg.KeyPrefix})
+	coins := tasks.NewCoinCache(a.rdb, p, tasks.CoinCacheConfig{KeyPrefix: a.cfg.KeyPrefix})
 	producer := tasks.NewProducer(tasks.ProducerConfig{Store: store, Client: a.asynq, Decimals: coins, Queues: a.queues,
-		SubmitTimeout: a.cfg.submitTimeout()})
+		SubmitTimeout: a.cfg.submitTimeout(), EnqueueErrorFunc: a.enqueueFailed})
 	a.handler, err = httpapi.New(httpapi.Config{
 		API: a.cfg.has(roleAPI), Producer: producer, Store: store, Pipeline: p, Cregis: cc,
 		Tokens: tokens(a.cfg.APITokens), Monitor: a.monitorConfig(), Gatherer: reg, Metrics: m,
@@ -129,6 +130,12 @@ func tokens(ss []secret) []string {
 		out[i] = string(s)
 	}
 	return out
+}
+
+// enqueueFailed logs an accepted payout whose submit task the sweeper must
+// enqueue.
+func (a *app) enqueueFailed(id string, err error) {
+	a.log.Warn().Err(err).Str("third_party_id", id).Msg("payout accepted, but its submit task could not be enqueued; the sweeper will")
 }
 
 // logStart logs what the process runs, never a secret.

@@ -21,10 +21,12 @@ import (
 // default and help says what it means: `payoutd --help` and the README's
 // configuration table are generated from these tags, so they cannot drift.
 type Config struct {
-	RedisURL          string   `env:"REDIS_URL" help:"redis://, rediss:// or redis-sentinel:// URL (redis-sentinel://[user:pass@]host:port[,host:port...][/db]?master_name=NAME); required except for demo. With REDIS_CLUSTER_ADDRS it only supplies credentials and TLS"`
-	RedisClusterAddrs []string `env:"REDIS_CLUSTER_ADDRS" help:"comma-separated host:port of Redis Cluster nodes; when set, Redis Cluster is used"`
-	KeyPrefix         string   `env:"REDIS_KEY_PREFIX" envDefault:"payoutd:" help:"prefix of payoutd's own Redis keys (records, leases, rate limit)"`
-	QueuePrefix       string   `env:"QUEUE_PREFIX" help:"prefix of the asynq queue names, so several deployments can share one Redis"`
+	RedisURL          string        `env:"REDIS_URL" help:"redis://, rediss:// or redis-sentinel:// URL (redis-sentinel://[user:pass@]host:port[,host:port...][/db]?master_name=NAME); required except for demo. With REDIS_CLUSTER_ADDRS it only supplies credentials and TLS"`
+	RedisClusterAddrs []string      `env:"REDIS_CLUSTER_ADDRS" help:"comma-separated host:port of Redis Cluster nodes; when set, Redis Cluster is used"`
+	KeyPrefix         string        `env:"REDIS_KEY_PREFIX" envDefault:"payoutd:" help:"prefix of payoutd's own Redis keys (records, leases, rate limit)"`
+	QueuePrefix       string        `env:"QUEUE_PREFIX" help:"prefix of the asynq queue names, so several deployments can share one Redis"`
+	RedisMinReplicas  int           `env:"REDIS_MIN_REPLICAS" envDefault:"0" help:"replicas that must confirm (Redis WAIT) the writes a promise rests on: an accepted payout, a create's verdict, a terminal outcome, a callback before it is acknowledged. Unconfirmed: the intake answers 503 not_durable and a callback is not acknowledged. 0 waits for none"`
+	RedisWaitTimeout  time.Duration `env:"REDIS_WAIT_TIMEOUT" envDefault:"1s" help:"how long one WAIT for REDIS_MIN_REPLICAS lasts; below the Redis read timeout (3s)"`
 
 	CregisBaseURL    string        `env:"CREGIS_BASE_URL" help:"the project's Cregis gateway URL (https; plain http only for loopback)"`
 	CregisPID        int64         `env:"CREGIS_PID" help:"the Cregis project id"`
@@ -222,8 +224,13 @@ func (c *Config) validate() error {
 }
 
 func (c *Config) validateRedis() error {
-	if c.RedisURL == "" && len(c.RedisClusterAddrs) == 0 {
+	switch {
+	case c.RedisURL == "" && len(c.RedisClusterAddrs) == 0:
 		return problem("REDIS_URL", "required (or set REDIS_CLUSTER_ADDRS)")
+	case c.RedisMinReplicas < 0:
+		return problem("REDIS_MIN_REPLICAS", "must be 0 (no WAIT) or positive")
+	case c.RedisWaitTimeout < time.Millisecond || c.RedisWaitTimeout >= 3*time.Second:
+		return problem("REDIS_WAIT_TIMEOUT", "must be at least 1ms and below the Redis read timeout (3s)")
 	}
 	_, err := newRedisConn(c)
 	return err

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"io"
+	stdlog "log"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -33,4 +35,24 @@ type redisLogger struct{ log zerolog.Logger }
 // Printf implements go-redis's internal.Logging.
 func (l redisLogger) Printf(_ context.Context, format string, v ...any) {
 	l.log.Warn().Msgf(format, v...)
+}
+
+// routeStdLog sends what libraries print through the standard log package
+// (asynq's queue metrics collector, when Redis is unreachable) to log as
+// warnings with "component":"stdlog", so that every line is JSON. The
+// standard logger is process-wide: the last call wins.
+func routeStdLog(log zerolog.Logger) {
+	stdlog.SetFlags(0)
+	stdlog.SetPrefix("")
+	stdlog.SetOutput(stdLogWriter{log.With().Str("component", "stdlog").Logger()})
+}
+
+// stdLogWriter turns each write of the standard logger (one message) into
+// one zerolog line.
+type stdLogWriter struct{ log zerolog.Logger }
+
+// Write implements io.Writer.
+func (w stdLogWriter) Write(p []byte) (int, error) {
+	w.log.Warn().Msg(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
 }

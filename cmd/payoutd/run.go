@@ -95,6 +95,7 @@ func printConfigTable(w io.Writer) error {
 func serve(ctx context.Context, cfg Config, stdout io.Writer, ln net.Listener) error {
 	logger := newLogger(&cfg, stdout)
 	routeRedisLogs(logger)
+	routeStdLog(logger)
 	a, err := newApp(cfg, logger)
 	if err != nil {
 		return err

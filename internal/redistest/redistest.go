@@ -58,9 +58,10 @@ type Redis struct {
 	// so that tests sharing a server never see each other's data.
 	Prefix string
 
-	opts *redis.Options
-	cmd  *exec.Cmd
-	dir  string
+	opts  *redis.Options
+	cmd   *exec.Cmd
+	dir   string
+	extra []string // more redis-server arguments (replication settings)
 }
 
 // New returns a Redis for t, cleaned up when t ends.
@@ -130,6 +131,7 @@ func (r *Redis) useShared(t testing.TB, url string) {
 }
 
 func (r *Redis) startPrivate(t testing.TB) {
+	t.Helper()
 	r.Kind, r.dir = KindPrivate, t.TempDir()
 	var err error
 	for range 5 { // a free port can be taken between probe and bind: try again
@@ -148,10 +150,11 @@ func (r *Redis) startPrivate(t testing.TB) {
 
 func (r *Redis) launch() error {
 	_, port, _ := net.SplitHostPort(r.Addr)
-	r.cmd = exec.Command(serverBin(),
+	args := append([]string{
 		"--port", port, "--bind", "127.0.0.1", "--dir", r.dir,
 		"--save", "", "--appendonly", "no", "--daemonize", "no",
-		"--logfile", filepath.Join(r.dir, "redis.log"))
+		"--logfile", filepath.Join(r.dir, "redis.log")}, r.extra...)
+	r.cmd = exec.Command(serverBin(), args...)
 	if err := r.cmd.Start(); err != nil {
 		return err
 	}

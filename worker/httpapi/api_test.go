@@ -21,6 +21,7 @@ import (
 	"github.com/payoutd/payoutd/worker"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
+	"github.com/redis/go-redis/v9"
 )
 
 const apiToken = "api-test-token-0123456789"
@@ -40,23 +41,28 @@ type world struct {
 func newWorld(t testing.TB, edit func(*Config)) *world {
 	t.Helper()
 	r := redistest.New(t)
-	rdb := r.Client(t)
+	return newWorldOn(t, r.Client(t), r.Prefix, tasks.StoreConfig{KeyPrefix: r.Prefix},
+		MonitorConfig{User: "ops", Password: "monitor-pw", Redis: r.AsynqOpt()}, edit)
+}
+
+// newWorldOn is a world over rdb with the store configured by sc.
+func newWorldOn(t testing.TB, rdb redis.UniversalClient, prefix string, sc tasks.StoreConfig, mon MonitorConfig, edit func(*Config)) *world {
+	t.Helper()
 	fake := cregistest.NewServer(t)
-	queues := tasks.NewQueues(r.Prefix)
-	store := tasks.NewStore(rdb, tasks.StoreConfig{KeyPrefix: r.Prefix})
+	queues := tasks.NewQueues(prefix)
+	store := tasks.NewStore(rdb, sc)
 	client := asynq.NewClientFromRedisClient(rdb)
 	reg := prometheus.NewRegistry()
 	m := metrics.New(reg)
 	p, err := worker.NewPipeline(worker.Config{Redis: rdb, Asynq: client, Cregis: fake.Client(), Store: store,
-		Queues: queues, KeyPrefix: r.Prefix, Metrics: m})
+		Queues: queues, KeyPrefix: prefix, Metrics: m})
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg := Config{
 		API: true, Store: store, Pipeline: p, Cregis: fake.Client(), Tokens: []string{apiToken},
 		Producer: tasks.NewProducer(tasks.ProducerConfig{Store: store, Client: client, Decimals: tasks.BuiltinDecimals, Queues: queues}),
-		Monitor:  MonitorConfig{User: "ops", Password: "monitor-pw", Redis: r.AsynqOpt()},
-		Gatherer: reg, Metrics: m,
+		Monitor:  mon, Gatherer: reg, Metrics: m,
 	}
 	if edit != nil {
 		edit(&cfg)

@@ -54,6 +54,7 @@ const (
 	CodeWrongPID         = "wrong_pid"          // 403: the callback is for another project
 	CodeCregisError      = "cregis_error"       // 502: Cregis refused or failed a check
 	CodeUnavailable      = "unavailable"        // 503: try again later
+	CodeNotDurable       = "not_durable"        // 503: written, but the Redis replicas did not confirm it: send the same request again
 	CodeInternal         = "internal"           // 500
 )
 
@@ -78,6 +79,7 @@ var codeStatus = map[string]int{
 	CodeWrongPID:         http.StatusForbidden,
 	CodeCregisError:      http.StatusBadGateway,
 	CodeUnavailable:      http.StatusServiceUnavailable,
+	CodeNotDurable:       http.StatusServiceUnavailable,
 	CodeInternal:         http.StatusInternalServerError,
 }
 
@@ -106,6 +108,8 @@ func errorFrom(err error) *Error {
 		return &Error{Code: ve.Code, Message: ve.Message, Field: ve.Field}
 	case errors.Is(err, tasks.ErrNotFound):
 		return &Error{Code: CodeNotFound, Message: "no payout with this third_party_id"}
+	case errors.Is(err, tasks.ErrNotDurable):
+		return &Error{Code: CodeNotDurable, Message: "recorded, but not yet confirmed by the Redis replicas; send the same request again (never under a new id)"}
 	case errors.Is(err, tasks.ErrConflict):
 		return &Error{Code: CodeConflict, Message: "a different payout with this third_party_id exists", Field: "third_party_id"}
 	}

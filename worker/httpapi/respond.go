@@ -14,6 +14,9 @@ import (
 	"github.com/rs/zerolog"
 )
 
+// retryAfter is the Retry-After of a 503, in seconds.
+const retryAfter = "1"
+
 // MaxBodyBytes bounds every request body the API reads.
 const MaxBodyBytes = 64 << 10
 
@@ -41,6 +44,9 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if status >= 500 {
 		zerolog.Ctx(r.Context()).Error().Err(err).Str("code", e.Code).Msg("request failed")
 	}
+	if e.Code == CodeNotDurable || e.Code == CodeUnavailable {
+		w.Header().Set("Retry-After", retryAfter)
+	}
 	if e.Code == CodeUnauthorized && w.Header().Get("WWW-Authenticate") == "" {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="payoutd"`)
 	}
@@ -49,11 +55,17 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	}{e})
 }
 
+// maxDrainBytes is how much of an over-large body is read and discarded
+// before its 413: a client still sending then reads the answer instead of a
+// reset connection. A larger body gets the 413 and a closed connection.
+const maxDrainBytes = 8 << 20
+
 // readBody reads the request body, at most MaxBodyBytes of it.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
-	b, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBodyBytes))
-	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) {
+	b, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	if err == nil && len(b) > MaxBodyBytes {
+		w.Header().Set("Connection", "close")
+		_, _ = io.CopyN(io.Discard, r.Body, maxDrainBytes)
 		return nil, &Error{Code: CodeBodyTooLarge, Message: fmt.Sprintf("the body exceeds %d bytes", MaxBodyBytes)}
 	}
 	if err != nil {

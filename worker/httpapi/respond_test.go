@@ -1,7 +1,11 @@
 package httpapi
 
 import (
+	"bufio"
+	"bytes"
 	"errors"
+	"fmt"
+	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -96,4 +100,31 @@ func FuzzDecodePayoutRequest(f *testing.F) {
 			t.Errorf("decodeObject(%q): status %d (%v), want 400 or 422", b, s, err)
 		}
 	})
+}
+
+// TestAnOverLargeBodyAlwaysGetsIts413OverTCP sends like a simple client:
+// the whole request first, then it reads the answer. A server that answers
+// early and closes with the body unread resets the connection instead.
+func TestAnOverLargeBodyAlwaysGetsIts413OverTCP(t *testing.T) {
+	w := newWorld(t, nil)
+	body := bytes.Repeat([]byte("a"), 2<<20)
+	head := fmt.Sprintf("POST /v1/payouts HTTP/1.1\r\nHost: payoutd\r\nAuthorization: Bearer %s\r\n"+
+		"Content-Type: application/json\r\nContent-Length: %d\r\n\r\n", apiToken, len(body))
+	for i := range 5 {
+		conn, err := net.Dial("tcp", w.srv.Listener.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = conn.Write(append([]byte(head), body...))
+		res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+		if err != nil {
+			conn.Close()
+			t.Fatalf("request %d: %v; want a 413, not a broken connection", i, err)
+		}
+		res.Body.Close()
+		conn.Close()
+		if res.StatusCode != http.StatusRequestEntityTooLarge {
+			t.Fatalf("request %d: got %d, want 413", i, res.StatusCode)
+		}
+	}
 }
