@@ -21,6 +21,14 @@ func (p *Pipeline) observeCall(endpoint string, err error, d time.Duration) {
 	m.CregisCalls.WithLabelValues(endpoint, callCode(err)).Inc()
 	m.CregisLatency.WithLabelValues(endpoint).Observe(d.Seconds())
 	if isConfigError(err) {
+		p.countConfigError(err)
+	}
+}
+
+// countConfigError counts a Cregis answer that says payoutd or the project
+// is misconfigured.
+func (p *Pipeline) countConfigError(err error) {
+	if m := p.cfg.Metrics; m != nil {
 		m.ConfigErrors.WithLabelValues(callCode(err)).Inc()
 	}
 }

@@ -36,7 +36,7 @@ func New(reg prometheus.Registerer) *Metrics {
 			Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 15, 30},
 		}, []string{"endpoint"}),
 		ConfigErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "payoutd_cregis_config_errors_total", Help: "Cregis answers that mean payoutd or the project is misconfigured (B0001, E0001, E0003, E0004, E0034, T0062).",
+			Name: "payoutd_cregis_config_errors_total", Help: "Cregis answers that mean payoutd or the project is misconfigured (B0001, E0001, E0003, E0004, E0034, E0037, T0062; E0010 without a wallet_id).",
 		}, []string{"code"}),
 		RateLimitWaits: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "payoutd_rate_limit_waits_total", Help: "Tasks that waited for the fleet-wide Cregis rate limit.",
