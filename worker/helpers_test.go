@@ -246,3 +246,40 @@ func metricValue(t testing.TB, m prometheus.Metric) float64 {
 	}
 	return out.GetGauge().GetValue()
 }
+
+// assertCreatedOnce checks every payout the fake holds, under any
+// third_party_id, against the records: each must be one of ids, and each of
+// ids held exactly once with the record's cid (when it has one). The fake
+// deduplicates by third_party_id, so asking it about one id cannot see a
+// second create under another id; this can.
+func (h *harness) assertCreatedOnce(ids ...string) {
+	h.t.Helper()
+	held := map[string]int{}
+	for _, fp := range h.fake.Payouts() {
+		held[fp.ThirdPartyID]++
+		rec, err := h.store.Get(context.Background(), fp.ThirdPartyID)
+		if err != nil {
+			h.t.Errorf("the fake holds payout %s (cid %d), which has no record: %v", fp.ThirdPartyID, fp.CID, err)
+			continue
+		}
+		if rec.CID != "" && rec.CID != fmt.Sprint(fp.CID) {
+			h.t.Errorf("payout %s: the fake's cid %d, the record's %s", fp.ThirdPartyID, fp.CID, rec.CID)
+		}
+	}
+	for _, id := range ids {
+		if held[id] != 1 {
+			h.t.Errorf("the fake holds payout %s %d times, want once", id, held[id])
+		}
+	}
+	if len(held) != len(ids) {
+		h.t.Errorf("the fake holds %d payouts (%v), want exactly %d", len(held), held, len(ids))
+	}
+}
+
+// assertNothingCreated checks that the fake holds no payout at all.
+func (h *harness) assertNothingCreated() {
+	h.t.Helper()
+	if ps := h.fake.Payouts(); len(ps) != 0 {
+		h.t.Errorf("the fake holds %d payouts, want none: %+v", len(ps), ps)
+	}
+}

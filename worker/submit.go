@@ -202,7 +202,7 @@ func (p *Pipeline) accepted(ctx context.Context, rec *tasks.Record, cid int64, a
 		return err
 	}
 	a.unsure = false
-	if out != nil && out.State == tasks.StateRejected {
+	if out != nil && out.State.NeverCreated() {
 		// Only possible when both the lease and the unsure marker were lost
 		// (e.g. a Redis failover).
 		p.existsDespiteRejection(ctx, out, c)
