@@ -22,7 +22,9 @@ func TestCancel(t *testing.T) {
 		h.fake.SetErrorStorm("E0004") // a configuration error: every create is refused
 		h.runServer(h.p, ServerConfig{Concurrency: 2})
 		id := h.enqueue(newRequest(goodAddress))
-		eventually(t, 10*time.Second, func() bool { return h.get(id).Attempts >= 1 && h.taskState(h.queues.Submit, tasks.SubmitTaskID(id)) == asynq.TaskStateRetry },
+		eventually(t, 10*time.Second, func() bool {
+			return h.get(id).Attempts >= 1 && h.taskState(h.queues.Submit, tasks.SubmitTaskID(id)) == asynq.TaskStateRetry
+		},
 			"the payout was never held")
 		rec, err := h.p.Cancel(ctx, id)
 		if err != nil || rec.State != tasks.StateCanceled {
@@ -33,7 +35,9 @@ func TestCancel(t *testing.T) {
 		if err := h.insp.RunTask(h.queues.Submit, tasks.SubmitTaskID(id)); err != nil {
 			t.Fatalf("RunTask: %v", err)
 		}
-		eventually(t, 10*time.Second, func() bool { return h.taskState(h.queues.Submit, tasks.SubmitTaskID(id)) != asynq.TaskStatePending && h.taskState(h.queues.Submit, tasks.SubmitTaskID(id)) != asynq.TaskStateActive },
+		eventually(t, 10*time.Second, func() bool {
+			return h.taskState(h.queues.Submit, tasks.SubmitTaskID(id)) != asynq.TaskStatePending && h.taskState(h.queues.Submit, tasks.SubmitTaskID(id)) != asynq.TaskStateActive
+		},
 			"the submit task never ran")
 		if n := h.fake.Calls(cregis.PathPayout); n != calls {
 			t.Errorf("create calls after the cancel: %d, want none", n-calls)
