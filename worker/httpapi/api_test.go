@@ -339,3 +339,39 @@ func counterValue(c prometheus.Counter) float64 {
 	_ = c.Write(&m)
 	return m.GetCounter().GetValue()
 }
+
+func TestCancelAnswers200ThenTheCanceledRecordAnd409WhenItMayExist(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, nil)
+	for _, id := range []string{"c-1", "c-2"} {
+		if rec := serve(w.h, "POST", "/v1/payouts", apiToken, strings.NewReader(payoutBody(id, "1.5"))); rec.Code != http.StatusAccepted {
+			t.Fatalf("enqueue %s: %d %s", id, rec.Code, rec.Body)
+		}
+	}
+	for i, want := range []int{http.StatusOK, http.StatusOK} {
+		rec := serve(w.h, "POST", "/v1/payouts/c-1/cancel", apiToken, nil)
+		if rec.Code != want || !strings.Contains(rec.Body.String(), `"state":"canceled"`) {
+			t.Fatalf("cancel #%d: got %d %s, want %d and the canceled record", i+1, rec.Code, rec.Body, want)
+		}
+	}
+	for _, st := range []tasks.State{tasks.StateSubmitting, tasks.StateSubmitted} {
+		_, err := w.store.Update(context.Background(), "c-2", "test", func(r *tasks.Record) error {
+			r.State, r.CID = st, "1382688606330880"
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec := serve(w.h, "POST", "/v1/payouts/c-2/cancel", apiToken, nil)
+	if rec.Code != http.StatusConflict || !strings.Contains(rec.Body.String(), `"code":"may_exist_at_cregis"`) ||
+		!strings.Contains(rec.Body.String(), "submitted") {
+		t.Fatalf("cancel of a submitted payout: got %d %s, want 409 may_exist_at_cregis saying why", rec.Code, rec.Body)
+	}
+	if got, _ := w.store.Get(context.Background(), "c-2"); got.State != tasks.StateSubmitted {
+		t.Errorf("state %s after a refused cancel, want submitted", got.State)
+	}
+	if rec := serve(w.h, "POST", "/v1/payouts/nope/cancel", apiToken, nil); rec.Code != http.StatusNotFound {
+		t.Errorf("cancel of an unknown payout: got %d, want 404", rec.Code)
+	}
+}
