@@ -22,7 +22,43 @@ type Metrics struct {
 	Anomalies      *prometheus.CounterVec   // payoutd_anomalies_total{kind}
 }
 
-// New creates the collectors and registers them with reg.
+// The known label values of the labelled counters that alerts watch for
+// "any increase". New creates each of these series at 0, so that the first
+// event is an increase (a series that appears at its first event fires no
+// alert). Code that counts a new value adds it here; a test in each package
+// that counts checks that its values are listed.
+var (
+	// ConfigErrorCodes label payoutd_cregis_config_errors_total{code}.
+	ConfigErrorCodes = []string{"B0001", "E0001", "E0003", "E0004", "E0010", "E0034", "E0037", "T0062"}
+	// AnomalyKinds label payoutd_anomalies_total{kind}.
+	AnomalyKinds = []string{"created_after_rejected", "created_after_canceled"}
+	// CallbackResults label payoutd_callbacks_total{result}: the pipeline's
+	// (applied ... error) and the HTTP surface's (malformed, bad_signature,
+	// wrong_pid).
+	CallbackResults = []string{"applied", "unknown_payout", "conflict", "cid_mismatch", "error",
+		"malformed", "bad_signature", "wrong_pid"}
+)
+
+// knownLabels pairs each labelled counter with its known values.
+func (m *Metrics) knownLabels() map[*prometheus.CounterVec][]string {
+	return map[*prometheus.CounterVec][]string{
+		m.ConfigErrors: ConfigErrorCodes,
+		m.Anomalies:    AnomalyKinds,
+		m.Callbacks:    CallbackResults,
+	}
+}
+
+// zeroKnownLabels creates every known series at 0.
+func (m *Metrics) zeroKnownLabels() {
+	for vec, values := range m.knownLabels() {
+		for _, v := range values {
+			vec.WithLabelValues(v)
+		}
+	}
+}
+
+// New creates the collectors, with every known label of the watched
+// counters at 0, and registers them with reg.
 func New(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		Transitions: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -60,6 +96,7 @@ func New(reg prometheus.Registerer) *Metrics {
 			Name: "payoutd_anomalies_total", Help: "Answers from Cregis that contradict a settled record (e.g. created_after_rejected); each needs an operator.",
 		}, []string{"kind"}),
 	}
+	m.zeroKnownLabels()
 	reg.MustRegister(m.Transitions, m.CregisCalls, m.CregisLatency, m.ConfigErrors, m.RateLimitWaits,
 		m.Callbacks, m.Payouts, m.OldestOpen, m.Unconfirmed, m.Stuck, m.Anomalies)
 	return m

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -295,7 +296,8 @@ func TestRefusedCallbacksAreCounted(t *testing.T) {
 		want               int
 	}{
 		{"not JSON", `sign=abc`, callbackMalformed, http.StatusBadRequest},
-		{"a forged sign", `{"pid":1,"cid":2,"third_party_id":"x","status":6,"nonce":"abcdef","timestamp":1,"sign":"00000000000000000000000000000000"}`, "", 0},
+		{"a forged sign", signedCallback(w.fake.PID, w.fake.APIKey+"-not"), callbackSignature, http.StatusUnauthorized},
+		{"another project's callback", signedCallback(w.fake.PID+1, w.fake.APIKey), callbackPID, http.StatusForbidden},
 		{"a body over 64 KiB", `{"x":"` + strings.Repeat("a", MaxBodyBytes) + `"}`, callbackMalformed, http.StatusRequestEntityTooLarge},
 	}
 	for _, tt := range tests {
@@ -310,12 +312,20 @@ func TestRefusedCallbacksAreCounted(t *testing.T) {
 			errorOf(t, rec)
 		})
 	}
-	refused := counterValue(w.metrics.Callbacks.WithLabelValues(callbackMalformed)) +
-		counterValue(w.metrics.Callbacks.WithLabelValues(callbackSignature)) +
-		counterValue(w.metrics.Callbacks.WithLabelValues(callbackPID))
-	if refused != 3 {
-		t.Errorf("refused callbacks counted: got %v want 3", refused)
+	want := map[string]float64{callbackMalformed: 2, callbackSignature: 1, callbackPID: 1, "applied": 0}
+	for result, n := range want {
+		if got := counterValue(w.metrics.Callbacks.WithLabelValues(result)); got != n {
+			t.Errorf("payoutd_callbacks_total{result=%q} = %v, want %v", result, got, n)
+		}
 	}
+}
+
+// signedCallback is a callback body for pid signed with key.
+func signedCallback(pid int64, key string) string {
+	fields := map[string]any{"pid": pid, "cid": int64(2), "third_party_id": "x", "status": 6, "nonce": "abcdef", "timestamp": int64(1)}
+	fields["sign"] = cregis.Sign(key, fields)
+	b, _ := json.Marshal(fields)
+	return string(b)
 }
 
 // awaitStatus waits until the fake's payout reaches want.
@@ -373,5 +383,13 @@ func TestCancelAnswers200ThenTheCanceledRecordAnd409WhenItMayExist(t *testing.T)
 	}
 	if rec := serve(w.h, "POST", "/v1/payouts/nope/cancel", apiToken, nil); rec.Code != http.StatusNotFound {
 		t.Errorf("cancel of an unknown payout: got %d, want 404", rec.Code)
+	}
+}
+
+func TestRefusedCallbackResultsAreKnownAtStartUp(t *testing.T) {
+	for _, r := range []string{callbackMalformed, callbackSignature, callbackPID} {
+		if !slices.Contains(metrics.CallbackResults, r) {
+			t.Errorf("callback result %s is counted but not in metrics.CallbackResults", r)
+		}
 	}
 }
