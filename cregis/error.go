@@ -58,6 +58,7 @@ var (
 	ErrInvalidMemo           = &APIError{Code: "E0032"} // invalid memo/tag
 	ErrWithdrawQuota         = &APIError{Code: "E0034"} // withdrawal-count quota exhausted
 	ErrSubscriptionQuota     = &APIError{Code: "T0062"} // subscription quota exhausted
+	ErrPayoutWalletMismatch  = &APIError{Code: "E0037"} // not the project's designated payout wallet
 )
 
 // HTTPError is a response that is not a usable Cregis envelope: a non-2xx

@@ -8,15 +8,17 @@
 // A record moves only along these edges (LegalTransition is the single
 // source of truth; Store.Update enforces it). Every non-terminal state may
 // also "move" to itself: an update of other fields. Terminal states
-// (succeeded, failed, rejected) never change again.
+// (succeeded, failed, rejected, canceled) never change again.
 //
 //	stateDiagram-v2
 //	    [*] --> queued: Create
 //	    queued --> submitting: create call about to be made
 //	    queued --> rejected: refused before any create call
+//	    queued --> canceled: withdrawn before any create call
 //	    submitting --> submitted: Cregis returned the cid
 //	    submitting --> unconfirmed: E0009, cid unknown
 //	    submitting --> rejected: Cregis refused the create (nothing exists there)
+//	    submitting --> canceled: withdrawn; every attempt provably created nothing
 //	    submitting --> succeeded: a callback or poll beat the create response
 //	    submitting --> failed: a callback or poll beat the create response
 //	    unconfirmed --> submitted: cid learned (callback, operator)
@@ -27,6 +29,7 @@
 //	    succeeded --> [*]
 //	    failed --> [*]
 //	    rejected --> [*]
+//	    canceled --> [*]
 //
 // # Redis layout
 //

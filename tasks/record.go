@@ -19,12 +19,18 @@ const (
 	StateSucceeded   State = "succeeded"   // terminal: on chain (Cregis status 6)
 	StateFailed      State = "failed"      // terminal: Cregis status 2, 3, 4 or 7
 	StateRejected    State = "rejected"    // terminal: Cregis refused the create; nothing exists there
+	StateCanceled    State = "canceled"    // terminal: withdrawn by the backend before anything existed at Cregis
 )
 
 // Terminal reports whether s never changes again.
 func (s State) Terminal() bool {
-	return s == StateSucceeded || s == StateFailed || s == StateRejected
+	return s == StateSucceeded || s == StateFailed || s == StateRejected || s == StateCanceled
 }
+
+// NeverCreated reports whether s is a terminal state that says the payout
+// does not exist at Cregis (rejected, canceled): news of it from Cregis
+// contradicts the record.
+func (s State) NeverCreated() bool { return s == StateRejected || s == StateCanceled }
 
 // Record is the payout record: the source of truth, one per ThirdPartyID.
 // Its JSON is what the HTTP API returns; fields change only additively.
@@ -60,8 +66,8 @@ type Transition struct {
 // draws it). A submitting record may jump straight to a terminal state or to
 // submitted because a Cregis callback or a poll can beat the create response.
 var transitions = map[State][]State{
-	StateQueued:      {StateSubmitting, StateRejected},
-	StateSubmitting:  {StateSubmitting, StateSubmitted, StateUnconfirmed, StateRejected, StateSucceeded, StateFailed},
+	StateQueued:      {StateSubmitting, StateRejected, StateCanceled},
+	StateSubmitting:  {StateSubmitting, StateSubmitted, StateUnconfirmed, StateRejected, StateSucceeded, StateFailed, StateCanceled},
 	StateSubmitted:   {StateSubmitted, StateSucceeded, StateFailed},
 	StateUnconfirmed: {StateUnconfirmed, StateSubmitted, StateSucceeded, StateFailed},
 }
@@ -69,7 +75,7 @@ var transitions = map[State][]State{
 // States lists every state, in the order of a payout's life.
 var States = []State{
 	StateQueued, StateSubmitting, StateSubmitted, StateUnconfirmed,
-	StateSucceeded, StateFailed, StateRejected,
+	StateSucceeded, StateFailed, StateRejected, StateCanceled,
 }
 
 // Valid reports whether s is one of the named states.

@@ -5,13 +5,14 @@ import "testing"
 func TestLegalTransition(t *testing.T) {
 	// The table, written out independently of the transitions map.
 	legal := map[State][]State{
-		StateQueued:      {StateSubmitting, StateRejected},
-		StateSubmitting:  {StateSubmitting, StateSubmitted, StateUnconfirmed, StateRejected, StateSucceeded, StateFailed},
+		StateQueued:      {StateSubmitting, StateRejected, StateCanceled},
+		StateSubmitting:  {StateSubmitting, StateSubmitted, StateUnconfirmed, StateRejected, StateSucceeded, StateFailed, StateCanceled},
 		StateSubmitted:   {StateSubmitted, StateSucceeded, StateFailed},
 		StateUnconfirmed: {StateUnconfirmed, StateSubmitted, StateSucceeded, StateFailed},
 		StateSucceeded:   {},
 		StateFailed:      {},
 		StateRejected:    {},
+		StateCanceled:    {},
 	}
 	for _, from := range States {
 		for _, to := range States {
@@ -50,7 +51,10 @@ func TestLegalTransitionRefusesUnknownStates(t *testing.T) {
 }
 
 func TestTerminal(t *testing.T) {
-	want := map[State]bool{StateSucceeded: true, StateFailed: true, StateRejected: true}
+	want := map[State]bool{StateSucceeded: true, StateFailed: true, StateRejected: true, StateCanceled: true}
+	if !StateCanceled.Valid() {
+		t.Fatal("canceled is not a valid state")
+	}
 	for _, s := range States {
 		if got := s.Terminal(); got != want[s] {
 			t.Errorf("%s.Terminal() = %v, want %v", s, got, want[s])

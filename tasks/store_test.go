@@ -73,6 +73,7 @@ var pathTo = map[State][]State{
 	StateSucceeded:   {StateSubmitting, StateSubmitted, StateSucceeded},
 	StateFailed:      {StateSubmitting, StateSubmitted, StateFailed},
 	StateRejected:    {StateRejected},
+	StateCanceled:    {StateSubmitting, StateCanceled},
 }
 
 // recordIn creates a record and moves it to state through legal updates.

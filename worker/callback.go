@@ -23,8 +23,8 @@ import (
 // A callback about a settled payout changes nothing: one that agrees with
 // the record (its cid, its outcome) is acknowledged and re-ensures the
 // notify task; one that contradicts it is ErrOutcomeConflict or
-// ErrCIDMismatch. One naming a rejected payout is queried: if Cregis
-// confirms it, the payout exists at Cregis after all (an anomaly).
+// ErrCIDMismatch. One naming a rejected or canceled payout is queried: if
+// Cregis confirms it, the payout exists at Cregis after all (an anomaly).
 //
 // Errors: tasks.ErrNotFound for an unknown payout; tasks.ErrIllegalTransition
 // for a payout still queued (never sent); ErrCIDMismatch when the record
@@ -59,7 +59,7 @@ func (p *Pipeline) applyCallback(ctx context.Context, cb *cregis.Callback) (*tas
 func (p *Pipeline) callbackOnTerminal(ctx context.Context, rec *tasks.Record, h tasks.Hint) error {
 	ev := statusEvent{source: "callback", cid: h.CID, status: *h.Status}
 	if err := compareTerminal(rec, ev); err != nil {
-		if rec.State == tasks.StateRejected {
+		if rec.State.NeverCreated() {
 			p.askAboutRejected(ctx, rec, h.CID)
 		}
 		return err
@@ -70,7 +70,7 @@ func (p *Pipeline) callbackOnTerminal(ctx context.Context, rec *tasks.Record, h 
 }
 
 // askAboutRejected enqueues a query of a cid a callback names for a payout
-// recorded as rejected (see checkRejected), best-effort.
+// recorded as rejected or canceled (see checkRejected), best-effort.
 func (p *Pipeline) askAboutRejected(ctx context.Context, rec *tasks.Record, cid string) {
 	if err := p.enqueueConfirm(ctx, rec.ThirdPartyID, cid, 0); err != nil {
 		p.recLog(ctx, rec).Warn().Err(err).Str("hint_cid", cid).Msg("could not ask Cregis about a rejected payout's callback")

@@ -192,7 +192,7 @@ func TestApplyCallback(t *testing.T) {
 		if err := h.submit(id); err != nil || h.fake.Calls(cregis.PathPayout) != 1 {
 			t.Errorf("the pending retry: %v, create calls %d; want nil and no new call", err, h.fake.Calls(cregis.PathPayout))
 		}
-		assertCreatedOnce(t, h, id)
+		h.assertCreatedOnce(id)
 	})
 
 	t.Run("ACallbackDuringAHangingCreateWaitsForItsAnswer", func(t *testing.T) {
@@ -230,7 +230,7 @@ func TestApplyCallback(t *testing.T) {
 				rec.CID, rec.LastError, h.fake.Calls(cregis.PathPayout))
 		}
 		assertNoKeys(t, h, h.p.unsureKey(id))
-		assertCreatedOnce(t, h, id)
+		h.assertCreatedOnce(id)
 	})
 
 	t.Run("AConfirmedNonTerminalCallbackMovesAnUnconfirmedPayoutToPolling", func(t *testing.T) {

@@ -73,7 +73,7 @@ func TestClaimsSettleNothingUntilCregisConfirms(t *testing.T) {
 		if got := metricValue(t, h.metrics.Callbacks.WithLabelValues("contradicted")); got != n {
 			t.Errorf("callbacks contradicted = %v, want %d", got, n)
 		}
-		assertCreatedOnce(t, h, ids...)
+		h.assertCreatedOnce(ids...)
 	})
 
 	t.Run("VerificationApprovesWhatPayoutdMadeAndDeniesTheRest", func(t *testing.T) {
@@ -160,7 +160,7 @@ func TestClaimsSettleNothingUntilCregisConfirms(t *testing.T) {
 				t.Errorf("%s: cid %s, want %d", id, rec.CID, fp.CID)
 			}
 		}
-		assertCreatedOnce(t, h, ids...)
+		h.assertCreatedOnce(ids...)
 	})
 
 	t.Run("LostCreateAnswersResolveThroughTheTradeScan", func(t *testing.T) {
@@ -186,7 +186,7 @@ func TestClaimsSettleNothingUntilCregisConfirms(t *testing.T) {
 		if h.fake.Calls(cregis.PathTradePage) == 0 {
 			t.Error("no trade/page call was made")
 		}
-		assertCreatedOnce(t, h, ids...)
+		h.assertCreatedOnce(ids...)
 	})
 
 	t.Run("TheTradeScanMakesNoCallWhileNothingIsUnconfirmed", func(t *testing.T) {

@@ -119,16 +119,22 @@ var permanentCodes = []error{
 var configCodes = []error{
 	cregis.ErrSignature, cregis.ErrIPNotAllowed, cregis.ErrProject,
 	cregis.ErrProjectSetting, cregis.ErrWithdrawQuota, cregis.ErrSubscriptionQuota,
+	cregis.ErrPayoutWalletMismatch,
 }
 
-// judgeCreate maps the error of a create call to its verdict.
-func judgeCreate(err error) verdict {
+// judgeCreate maps the error of a create call to its verdict. namedWallet
+// says whether the request named a wallet_id: E0010 (wallet does not exist)
+// is the payout's fault only then; without one it is the project's default
+// wallet that is missing, a configuration error.
+func judgeCreate(err error, namedWallet bool) verdict {
 	var ae *cregis.APIError
 	switch {
 	case err == nil:
 		return verdictAccepted
 	case errors.Is(err, cregis.ErrDuplicateThirdPartyID):
 		return verdictDuplicate
+	case isCreateConfigError(err, namedWallet):
+		return verdictHeld
 	case isOneOf(err, permanentCodes):
 		return verdictRefused
 	case errors.As(err, &ae):
@@ -142,6 +148,13 @@ func judgeCreate(err error) verdict {
 // isConfigError reports whether err is a Cregis answer that says payoutd or
 // the project is misconfigured.
 func isConfigError(err error) bool { return isOneOf(err, configCodes) }
+
+// isCreateConfigError is isConfigError for the answer to a create call:
+// E0010 for a request without a wallet_id also says the project is
+// misconfigured (its default wallet is missing).
+func isCreateConfigError(err error, namedWallet bool) bool {
+	return isConfigError(err) || !namedWallet && errors.Is(err, cregis.ErrWalletNotFound)
+}
 
 // isOrderNotFound reports whether a query's err says Cregis does not know the
 // cid (at that endpoint).

@@ -50,34 +50,38 @@ func TestClassify(t *testing.T) {
 
 func TestJudgeCreate(t *testing.T) {
 	cases := []struct {
-		desc string
-		err  error
-		want verdict
+		desc        string
+		err         error
+		namedWallet bool
+		want        verdict
 	}{
-		{"00000 is accepted", nil, verdictAccepted},
-		{"E0009 is a duplicate", apiErr("E0009"), verdictDuplicate},
-		{"a parameter error is a refusal", apiErr("A0001"), verdictRefused},
-		{"an invalid address is a refusal", apiErr("E0008"), verdictRefused},
-		{"an amount precision error is a refusal", apiErr("E0007"), verdictRefused},
-		{"an unknown wallet is a refusal", apiErr("E0010"), verdictRefused},
-		{"an invalid memo is a refusal", apiErr("E0032"), verdictRefused},
-		{"a request the client refused to send is a refusal", &cregis.RequestError{Op: cregis.PathPayout, Field: "amount", Reason: "is required"}, verdictRefused},
-		{"a signature error is held", apiErr("B0001"), verdictHeld},
-		{"an IP not on the allowlist is held", apiErr("E0001"), verdictHeld},
-		{"an abnormal project is held", apiErr("E0003"), verdictHeld},
-		{"a project setting off is held", apiErr("E0004"), verdictHeld},
-		{"a withdrawal quota is held", apiErr("E0034"), verdictHeld},
-		{"a subscription quota is held", apiErr("T0062"), verdictHeld},
-		{"an undocumented code is held, never a rejection", apiErr("E0999"), verdictHeld},
-		{"a gateway timeout leaves the outcome unknown", &cregis.HTTPError{Op: cregis.PathPayout, StatusCode: 504}, verdictUnknown},
-		{"a reset after sending leaves the outcome unknown", &cregis.TransportError{Sent: true, Err: io.ErrUnexpectedEOF}, verdictUnknown},
-		{"a refused connection was not sent", &cregis.TransportError{Sent: false, Err: errors.New("refused")}, verdictNotSent},
-		{"a bare context error leaves the outcome unknown", context.DeadlineExceeded, verdictUnknown},
+		{"00000 is accepted", nil, false, verdictAccepted},
+		{"E0009 is a duplicate", apiErr("E0009"), false, verdictDuplicate},
+		{"a parameter error is a refusal", apiErr("A0001"), false, verdictRefused},
+		{"an invalid address is a refusal", apiErr("E0008"), false, verdictRefused},
+		{"an amount precision error is a refusal", apiErr("E0007"), false, verdictRefused},
+		{"an unknown wallet the request named is a refusal", apiErr("E0010"), true, verdictRefused},
+		{"an unknown default wallet (no wallet_id) is held: the project is misconfigured", apiErr("E0010"), false, verdictHeld},
+		{"a payout wallet mismatch is held: the project is misconfigured", apiErr("E0037"), false, verdictHeld},
+		{"a payout wallet mismatch with a wallet_id is held too", apiErr("E0037"), true, verdictHeld},
+		{"an invalid memo is a refusal", apiErr("E0032"), false, verdictRefused},
+		{"a request the client refused to send is a refusal", &cregis.RequestError{Op: cregis.PathPayout, Field: "amount", Reason: "is required"}, false, verdictRefused},
+		{"a signature error is held", apiErr("B0001"), false, verdictHeld},
+		{"an IP not on the allowlist is held", apiErr("E0001"), false, verdictHeld},
+		{"an abnormal project is held", apiErr("E0003"), false, verdictHeld},
+		{"a project setting off is held", apiErr("E0004"), false, verdictHeld},
+		{"a withdrawal quota is held", apiErr("E0034"), false, verdictHeld},
+		{"a subscription quota is held", apiErr("T0062"), false, verdictHeld},
+		{"an undocumented code is held, never a rejection", apiErr("E0999"), false, verdictHeld},
+		{"a gateway timeout leaves the outcome unknown", &cregis.HTTPError{Op: cregis.PathPayout, StatusCode: 504}, false, verdictUnknown},
+		{"a reset after sending leaves the outcome unknown", &cregis.TransportError{Sent: true, Err: io.ErrUnexpectedEOF}, false, verdictUnknown},
+		{"a refused connection was not sent", &cregis.TransportError{Sent: false, Err: errors.New("refused")}, false, verdictNotSent},
+		{"a bare context error leaves the outcome unknown", context.DeadlineExceeded, false, verdictUnknown},
 	}
 	for _, c := range cases {
 		t.Run(c.desc, func(t *testing.T) {
-			if got := judgeCreate(c.err); got != c.want {
-				t.Errorf("judgeCreate(%v) = %d, want %d", c.err, got, c.want)
+			if got := judgeCreate(c.err, c.namedWallet); got != c.want {
+				t.Errorf("judgeCreate(%v, named wallet %t) = %d, want %d", c.err, c.namedWallet, got, c.want)
 			}
 		})
 	}

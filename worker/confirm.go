@@ -56,7 +56,7 @@ func (p *Pipeline) confirm(ctx context.Context, id, cid string) error {
 	}
 	h := rec.PendingHint(cid)
 	switch {
-	case rec.State == tasks.StateRejected:
+	case rec.State.NeverCreated():
 		return p.checkRejected(ctx, rec, cid)
 	case rec.State.Terminal(), h == nil:
 		return nil // settled, or the hint was handled by an earlier run
@@ -195,9 +195,10 @@ func (p *Pipeline) dropHint(ctx context.Context, rec *tasks.Record, cid string) 
 }
 
 // checkRejected queries a cid a callback names for a payout recorded as
-// rejected. The record never changes (it is terminal); if Cregis confirms
-// that the cid is this payout, it exists at Cregis although Cregis refused
-// its create: an anomaly for an operator (existsDespiteRejection).
+// rejected or canceled. The record never changes (it is terminal); if
+// Cregis confirms that the cid is this payout, it exists at Cregis although
+// nothing was supposed to: an anomaly for an operator
+// (existsDespiteRejection).
 func (p *Pipeline) checkRejected(ctx context.Context, rec *tasks.Record, cid string) error {
 	probe := *rec
 	probe.CID, probe.QueryEndpoint = cid, ""

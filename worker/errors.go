@@ -23,6 +23,10 @@ var (
 	ErrNotResolvable = errors.New("payout is not awaiting a cid")
 	// ErrInvalidCID: the cid given to Resolve is not a positive decimal integer.
 	ErrInvalidCID = errors.New("cid must be a positive decimal integer")
+	// ErrMayExistAtCregis: Cancel of a payout that payoutd cannot prove
+	// absent at Cregis (it was created, an attempt's outcome is unknown, or a
+	// create call is in flight). The error's text says which. Nothing changed.
+	ErrMayExistAtCregis = errors.New("the payout may exist at Cregis: not canceled")
 	// ErrCIDNotFound: neither Cregis query endpoint knows the cid given to Resolve.
 	ErrCIDNotFound = errors.New("cregis does not know this cid")
 )

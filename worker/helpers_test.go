@@ -280,31 +280,6 @@ func (h *harness) awaitSettled(id string, state tasks.State) *tasks.Record {
 	return rec
 }
 
-// assertCreatedOnce checks what the fake holds, all of it: exactly one
-// payout for each of ids and none for any other third_party_id. Asking the
-// fake about one id would miss a second payout under another id.
-func assertCreatedOnce(t testing.TB, h *harness, ids ...string) {
-	t.Helper()
-	want := map[string]bool{}
-	for _, id := range ids {
-		want[id] = true
-	}
-	held := map[string]int{}
-	for _, p := range h.fake.Payouts() {
-		held[p.ThirdPartyID]++
-	}
-	for id, n := range held {
-		if n != 1 || !want[id] {
-			t.Errorf("the fake holds %d payouts with third_party_id %q; want exactly one for each of the test's %d ids and nothing else", n, id, len(ids))
-		}
-	}
-	for id := range want {
-		if held[id] == 0 {
-			t.Errorf("the fake holds no payout %q", id)
-		}
-	}
-}
-
 // enableVerification serves a verification URL the way the HTTP surface
 // does (verify the request, decide with the harness's current Pipeline,
 // answer the decision) and points the fake's verification requests at it.
@@ -326,4 +301,41 @@ func (h *harness) enableVerification() string {
 	h.t.Cleanup(srv.Close)
 	h.fake.SetVerificationURL(srv.URL)
 	return srv.URL
+}
+
+// assertCreatedOnce checks every payout the fake holds, under any
+// third_party_id, against the records: each must be one of ids, and each of
+// ids held exactly once with the record's cid (when it has one). The fake
+// deduplicates by third_party_id, so asking it about one id cannot see a
+// second create under another id; this can.
+func (h *harness) assertCreatedOnce(ids ...string) {
+	h.t.Helper()
+	held := map[string]int{}
+	for _, fp := range h.fake.Payouts() {
+		held[fp.ThirdPartyID]++
+		rec, err := h.store.Get(context.Background(), fp.ThirdPartyID)
+		if err != nil {
+			h.t.Errorf("the fake holds payout %s (cid %d), which has no record: %v", fp.ThirdPartyID, fp.CID, err)
+			continue
+		}
+		if rec.CID != "" && rec.CID != fmt.Sprint(fp.CID) {
+			h.t.Errorf("payout %s: the fake's cid %d, the record's %s", fp.ThirdPartyID, fp.CID, rec.CID)
+		}
+	}
+	for _, id := range ids {
+		if held[id] != 1 {
+			h.t.Errorf("the fake holds payout %s %d times, want once", id, held[id])
+		}
+	}
+	if len(held) != len(ids) {
+		h.t.Errorf("the fake holds %d payouts (%v), want exactly %d", len(held), held, len(ids))
+	}
+}
+
+// assertNothingCreated checks that the fake holds no payout at all.
+func (h *harness) assertNothingCreated() {
+	h.t.Helper()
+	if ps := h.fake.Payouts(); len(ps) != 0 {
+		h.t.Errorf("the fake holds %d payouts, want none: %+v", len(ps), ps)
+	}
 }

@@ -22,6 +22,14 @@ func (p *Pipeline) observeCall(endpoint string, err error, d time.Duration) {
 	m.CregisCalls.WithLabelValues(endpoint, callCode(err)).Inc()
 	m.CregisLatency.WithLabelValues(endpoint).Observe(d.Seconds())
 	if isConfigError(err) {
+		p.countConfigError(err)
+	}
+}
+
+// countConfigError counts a Cregis answer that says payoutd or the project
+// is misconfigured.
+func (p *Pipeline) countConfigError(err error) {
+	if m := p.cfg.Metrics; m != nil {
 		m.ConfigErrors.WithLabelValues(callCode(err)).Inc()
 	}
 }
@@ -79,7 +87,7 @@ func (p *Pipeline) countHint(source, result string) {
 	if m == nil {
 		return
 	}
-	m.Hints.WithLabelValues(strings.ReplaceAll(source, " ", "_"), result).Inc()
+	m.Hints.WithLabelValues(hintLabel(source), result).Inc()
 	if result == "recorded" {
 		return
 	}
@@ -90,6 +98,9 @@ func (p *Pipeline) countHint(source, result string) {
 		m.Verifications.WithLabelValues(result).Inc()
 	}
 }
+
+// hintLabel is a hint source as a metric label ("trade scan": "trade_scan").
+func hintLabel(source string) string { return strings.ReplaceAll(source, " ", "_") }
 
 // countVerification counts a verification request's answer.
 func (p *Pipeline) countVerification(answer string) {

@@ -23,7 +23,8 @@ const notifyRetention = 24 * time.Hour
 // WebhookEvent is the JSON body POSTed to a payout's notify_url once it is
 // terminal.
 type WebhookEvent struct {
-	// Event is "payout.succeeded", "payout.failed" or "payout.rejected".
+	// Event is "payout.succeeded", "payout.failed", "payout.rejected" or
+	// "payout.canceled".
 	Event string `json:"event"`
 	// Payout is the record, the request's metadata included.
 	Payout *tasks.Record `json:"payout"`

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"testing"
+	"time"
 )
 
 func TestRateLimit(t *testing.T) {
@@ -50,11 +51,15 @@ func TestRateLimit(t *testing.T) {
 	})
 
 	t.Run("WaitBlocksUntilTheBudgetRefills", func(t *testing.T) {
-		h := newHarness(t, []testOption{func(c *Config) { c.RateLimit = 1 }})
-		for range 3 {
+		h := newHarness(t, []testOption{func(c *Config) { c.RateLimit = 2 }})
+		start := time.Now()
+		for range 3 { // the burst is 2: the third call waits about half a second
 			if err := h.p.limiter.wait(ctx); err != nil {
 				t.Fatalf("wait: %v", err)
 			}
+		}
+		if waited := time.Since(start); waited < 400*time.Millisecond {
+			t.Fatalf("3 calls at 2/s took %s, want about 500ms: wait did not wait for the budget", waited)
 		}
 	})
 

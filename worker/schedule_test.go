@@ -115,7 +115,7 @@ func (h *harness) scheduleFigures(ids []string) scheduleFigures {
 	}
 	slices.Sort(latencies)
 	f.medianLatency = latencies[len(latencies)/2]
-	assertCreatedOnce(h.t, h, ids...)
+	h.assertCreatedOnce(ids...)
 	return f
 }
 

@@ -57,7 +57,7 @@ func (p *Pipeline) applyEvent(ctx context.Context, id string, ev statusEvent, ex
 	switch {
 	case errors.Is(err, tasks.ErrIllegalTransition) && rec != nil && rec.State.Terminal():
 		if err := compareTerminal(rec, ev); err != nil {
-			if rec.State == tasks.StateRejected {
+			if rec.State.NeverCreated() {
 				p.existsDespiteRejection(ctx, rec, ev.cid)
 			}
 			return rec, err
@@ -117,21 +117,22 @@ func (p *Pipeline) settle(r *tasks.Record, ev statusEvent) (entered bool, err er
 }
 
 // existsDespiteRejection reports Cregis naming (as cid) a payout whose record
-// says Cregis refused it: the payout exists at Cregis although nothing was
-// supposed to. Terminal records never change, so it is made loud instead: an
-// error line and payoutd_anomalies_total{kind="created_after_rejected"}.
+// says nothing exists there (rejected or canceled). Terminal records never
+// change, so it is made loud instead: an error line and
+// payoutd_anomalies_total{kind="created_after_rejected"} (or
+// "created_after_canceled").
 func (p *Pipeline) existsDespiteRejection(ctx context.Context, rec *tasks.Record, cid string) {
-	p.countAnomaly("created_after_rejected")
+	p.countAnomaly("created_after_" + string(rec.State))
 	p.recLog(ctx, rec).Error().Str("cid", cid).
-		Msg("Cregis has a payout recorded as rejected: it exists at Cregis; an operator must reconcile it")
+		Msg("Cregis has a payout recorded as " + string(rec.State) + ": it exists at Cregis; an operator must reconcile it")
 }
 
 // compareTerminal judges news about a terminal record: nothing changes, but
 // news that contradicts the recorded outcome is an error.
 func compareTerminal(rec *tasks.Record, ev statusEvent) error {
 	switch {
-	case rec.State == tasks.StateRejected:
-		return fmt.Errorf("%w: recorded rejected, %s reports cid %s with status %d", ErrOutcomeConflict, ev.source, ev.cid, int(ev.status))
+	case rec.State.NeverCreated():
+		return fmt.Errorf("%w: recorded %s, %s reports cid %s with status %d", ErrOutcomeConflict, rec.State, ev.source, ev.cid, int(ev.status))
 	case rec.CID != "" && rec.CID != ev.cid:
 		return fmt.Errorf("%w: recorded cid %s, %s names cid %s", ErrCIDMismatch, rec.CID, ev.source, ev.cid)
 	case !ev.status.Terminal():

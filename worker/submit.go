@@ -147,14 +147,20 @@ func (p *Pipeline) create(ctx context.Context, rec *tasks.Record) (int64, error)
 		ThirdPartyID: rec.ThirdPartyID, Remark: rec.Remark, Memo: rec.Memo,
 	})
 	p.observeCall(cregis.PathPayout, err, time.Since(start))
+	if !isConfigError(err) && isCreateConfigError(err, namedWallet(rec)) {
+		p.countConfigError(err) // E0010 without a wallet_id: the default wallet is missing
+	}
 	return cid, err
 }
+
+// namedWallet reports whether rec's request named a wallet_id.
+func namedWallet(rec *tasks.Record) bool { return rec.WalletID != 0 }
 
 // recordCreate writes the verdict of a create call. ctx outlives the task's,
 // up to the lease's end: only this process knows the answer, and the
 // verdict writes retry until then (updateVerdict).
 func (p *Pipeline) recordCreate(ctx context.Context, rec *tasks.Record, cid int64, err error, a *attempt) error {
-	switch judgeCreate(err) {
+	switch judgeCreate(err, namedWallet(rec)) {
 	case verdictAccepted:
 		return p.accepted(ctx, rec, cid, a)
 	case verdictDuplicate:
@@ -165,7 +171,7 @@ func (p *Pipeline) recordCreate(ctx context.Context, rec *tasks.Record, cid int6
 		}
 		return p.hold(ctx, rec, err, "refused after an earlier attempt whose outcome is unknown, so it may exist at Cregis: not rejected; resolve it if the Cregis client shows it, else an operator must settle it")
 	case verdictHeld:
-		if !isConfigError(err) { // an undocumented code proves nothing about the call: keep the marker
+		if !isCreateConfigError(err, namedWallet(rec)) { // an undocumented code proves nothing about the call: keep the marker
 			return p.hold(ctx, rec, err, "an undocumented Cregis answer, which may or may not have created it; held and retried with the same third_party_id")
 		}
 		a.unsure = a.before
@@ -196,7 +202,7 @@ func (p *Pipeline) accepted(ctx context.Context, rec *tasks.Record, cid int64, a
 		return err
 	}
 	a.unsure = false
-	if out != nil && out.State == tasks.StateRejected {
+	if out != nil && out.State.NeverCreated() {
 		// Only possible when both the lease and the unsure marker were lost
 		// (e.g. a Redis failover).
 		p.existsDespiteRejection(ctx, out, c)
@@ -290,7 +296,7 @@ func sleep(ctx context.Context, d time.Duration) error {
 // *heldError: retried slowly, without consuming the retry budget.
 func (p *Pipeline) hold(ctx context.Context, rec *tasks.Record, cerr error, why string) error {
 	p.noteError(ctx, rec, fmt.Sprintf("attempt %d: %s: %v", rec.Attempts, why, cerr))
-	p.recLog(ctx, rec).Error().Err(cerr).Str("code", callCode(cerr)).Bool("config_error", isConfigError(cerr)).
+	p.recLog(ctx, rec).Error().Err(cerr).Str("code", callCode(cerr)).Bool("config_error", isCreateConfigError(cerr, namedWallet(rec))).
 		Msg("payout held: " + why)
 	return &heldError{attempts: rec.Attempts, err: cerr}
 }

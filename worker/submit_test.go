@@ -218,7 +218,7 @@ func TestSubmit(t *testing.T) {
 		if rec := h.get(id); rec.CID != formatCID(fp.CID) {
 			t.Errorf("cid %q; want %d", rec.CID, fp.CID)
 		}
-		assertCreatedOnce(t, h, id)
+		h.assertCreatedOnce(id)
 	})
 
 	t.Run("AHangingCreateIsAnUnknownOutcome", func(t *testing.T) {

@@ -1,5 +1,5 @@
 // Command payoutctl is the operator and backend CLI for payoutd: it enqueues,
-// inspects, retries and resolves payouts through payoutd's /v1 HTTP API.
+// inspects, retries, resolves and cancels payouts through payoutd's /v1 HTTP API.
 //
 // Usage:
 //

@@ -33,6 +33,7 @@ var commands = map[string]command{
 	"list":    cmdList,
 	"retry":   cmdRetry,
 	"resolve": cmdResolve,
+	"cancel":  cmdCancel,
 }
 
 // errUsage marks a mistake in the command line (exit status 2).

@@ -74,6 +74,7 @@ func TestCommandsSendTheDocumentedRequests(t *testing.T) {
 		{"get escapes the id", []string{"get", "a/b c"}, "", "/v1/payouts/a%2Fb%20c", "", nil, "GET"},
 		{"list passes the filters", []string{"list", "-state", "unconfirmed", "-limit", "5", "-cursor", "xyz"}, "", "/v1/payouts", "cursor=xyz&limit=5&state=unconfirmed", nil, "GET"},
 		{"retry posts to the payout's retry", []string{"retry", "p-3"}, "", "/v1/payouts/p-3/retry", "", map[string]any{}, "POST"},
+		{"cancel posts to the payout's cancel", []string{"cancel", "p-5"}, "", "/v1/payouts/p-5/cancel", "", map[string]any{}, "POST"},
 		{"resolve posts the cid as a string", []string{"resolve", "p-4", "9007199254740993"}, "", "/v1/payouts/p-4/resolve", "", map[string]any{"cid": "9007199254740993"}, "POST"},
 	}
 	for _, tt := range tests {
@@ -130,6 +131,7 @@ func TestUsageMistakesExitTwoWithoutCallingPayoutd(t *testing.T) {
 		{"unknown command", []string{"frobnicate"}},
 		{"get without an id", []string{"get"}},
 		{"resolve without a cid", []string{"resolve", "p-1"}},
+		{"cancel without an id", []string{"cancel"}},
 		{"enqueue without a request", []string{"enqueue"}},
 		{"list with a stray argument", []string{"list", "extra"}},
 	}

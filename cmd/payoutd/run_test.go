@@ -226,6 +226,7 @@ func TestEveryProtectedRouteNeedsAValidToken(t *testing.T) {
 		{"GET", "/v1/payouts/auth-1", ""},
 		{"POST", "/v1/payouts/auth-1/retry", "{}"},
 		{"POST", "/v1/payouts/auth-1/resolve", `{"cid":"1"}`},
+		{"POST", "/v1/payouts/auth-1/cancel", `{}`},
 	}
 	tokens := []struct{ desc, token string }{
 		{"without a token", ""},

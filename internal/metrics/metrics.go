@@ -24,7 +24,54 @@ type Metrics struct {
 	Verifications  *prometheus.CounterVec   // payoutd_verifications_total{result}
 }
 
-// New creates the collectors and registers them with reg.
+// The known label values of the labelled counters that alerts watch for
+// "any increase". New creates each of these series at 0, so that the first
+// event is an increase (a series that appears at its first event fires no
+// alert). Code that counts a new value adds it here; a test in each package
+// that counts checks that its values are listed.
+var (
+	// ConfigErrorCodes label payoutd_cregis_config_errors_total{code}.
+	ConfigErrorCodes = []string{"B0001", "E0001", "E0003", "E0004", "E0010", "E0034", "E0037", "T0062"}
+	// AnomalyKinds label payoutd_anomalies_total{kind}.
+	AnomalyKinds = []string{"created_after_rejected", "created_after_canceled"}
+	// CallbackResults label payoutd_callbacks_total{result}: the pipeline's
+	// (recorded ... not_durable, and a hint confirmed or contradicted) and
+	// the HTTP surface's (malformed, bad_signature, wrong_pid).
+	CallbackResults = []string{"recorded", "unknown_payout", "conflict", "cid_mismatch", "not_sent", "not_durable",
+		"error", "confirmed", "contradicted", "malformed", "bad_signature", "wrong_pid"}
+	// VerificationResults label payoutd_verifications_total{result}.
+	VerificationResults = []string{"ok", "deny", "confirmed", "contradicted"}
+	// HintSources and HintResults label payoutd_hints_total{source,result}.
+	HintSources = []string{"callback", "verification", "trade_scan"}
+	HintResults = []string{"recorded", "confirmed", "contradicted"}
+)
+
+// knownLabels pairs each labelled counter with its known values.
+func (m *Metrics) knownLabels() map[*prometheus.CounterVec][]string {
+	return map[*prometheus.CounterVec][]string{
+		m.ConfigErrors:  ConfigErrorCodes,
+		m.Anomalies:     AnomalyKinds,
+		m.Callbacks:     CallbackResults,
+		m.Verifications: VerificationResults,
+	}
+}
+
+// zeroKnownLabels creates every known series at 0.
+func (m *Metrics) zeroKnownLabels() {
+	for vec, values := range m.knownLabels() {
+		for _, v := range values {
+			vec.WithLabelValues(v)
+		}
+	}
+	for _, src := range HintSources {
+		for _, res := range HintResults {
+			m.Hints.WithLabelValues(src, res)
+		}
+	}
+}
+
+// New creates the collectors, with every known label of the watched
+// counters at 0, and registers them with reg.
 func New(reg prometheus.Registerer) *Metrics {
 	m := &Metrics{
 		Transitions: prometheus.NewCounterVec(prometheus.CounterOpts{
@@ -38,7 +85,7 @@ func New(reg prometheus.Registerer) *Metrics {
 			Buckets: []float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 15, 30},
 		}, []string{"endpoint"}),
 		ConfigErrors: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "payoutd_cregis_config_errors_total", Help: "Cregis answers that mean payoutd or the project is misconfigured (B0001, E0001, E0003, E0004, E0034, T0062).",
+			Name: "payoutd_cregis_config_errors_total", Help: "Cregis answers that mean payoutd or the project is misconfigured (B0001, E0001, E0003, E0004, E0034, E0037, T0062; E0010 without a wallet_id).",
 		}, []string{"code"}),
 		RateLimitWaits: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "payoutd_rate_limit_waits_total", Help: "Tasks that waited for the fleet-wide Cregis rate limit.",
@@ -68,6 +115,7 @@ func New(reg prometheus.Registerer) *Metrics {
 			Name: "payoutd_verifications_total", Help: "Cregis Payout External Verification requests by result (ok, deny), and their hints confirmed or contradicted.",
 		}, []string{"result"}),
 	}
+	m.zeroKnownLabels()
 	reg.MustRegister(m.Transitions, m.CregisCalls, m.CregisLatency, m.ConfigErrors, m.RateLimitWaits,
 		m.Callbacks, m.Payouts, m.OldestOpen, m.Unconfirmed, m.Stuck, m.Anomalies,
 		m.Hints, m.Verifications)

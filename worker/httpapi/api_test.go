@@ -8,6 +8,7 @@ import (
 	"maps"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -345,7 +346,8 @@ func TestRefusedCallbacksAreCounted(t *testing.T) {
 		want               int
 	}{
 		{"not JSON", `sign=abc`, callbackMalformed, http.StatusBadRequest},
-		{"a forged sign", `{"pid":1,"cid":2,"third_party_id":"x","status":6,"nonce":"abcdef","timestamp":1,"sign":"00000000000000000000000000000000"}`, "", 0},
+		{"a forged sign", signedCallback(w.fake.PID, w.fake.APIKey+"-not"), callbackSignature, http.StatusUnauthorized},
+		{"another project's callback", signedCallback(w.fake.PID+1, w.fake.APIKey), callbackPID, http.StatusForbidden},
 		{"a body over 64 KiB", `{"x":"` + strings.Repeat("a", MaxBodyBytes) + `"}`, callbackMalformed, http.StatusRequestEntityTooLarge},
 	}
 	for _, tt := range tests {
@@ -360,12 +362,20 @@ func TestRefusedCallbacksAreCounted(t *testing.T) {
 			errorOf(t, rec)
 		})
 	}
-	refused := counterValue(w.metrics.Callbacks.WithLabelValues(callbackMalformed)) +
-		counterValue(w.metrics.Callbacks.WithLabelValues(callbackSignature)) +
-		counterValue(w.metrics.Callbacks.WithLabelValues(callbackPID))
-	if refused != 3 {
-		t.Errorf("refused callbacks counted: got %v want 3", refused)
+	want := map[string]float64{callbackMalformed: 2, callbackSignature: 1, callbackPID: 1, "applied": 0}
+	for result, n := range want {
+		if got := counterValue(w.metrics.Callbacks.WithLabelValues(result)); got != n {
+			t.Errorf("payoutd_callbacks_total{result=%q} = %v, want %v", result, got, n)
+		}
 	}
+}
+
+// signedCallback is a callback body for pid signed with key.
+func signedCallback(pid int64, key string) string {
+	fields := map[string]any{"pid": pid, "cid": int64(2), "third_party_id": "x", "status": 6, "nonce": "abcdef", "timestamp": int64(1)}
+	fields["sign"] = cregis.Sign(key, fields)
+	b, _ := json.Marshal(fields)
+	return string(b)
 }
 
 // awaitStatus waits until the fake's payout reaches want.
@@ -388,4 +398,48 @@ func counterValue(c prometheus.Counter) float64 {
 	var m dto.Metric
 	_ = c.Write(&m)
 	return m.GetCounter().GetValue()
+}
+
+func TestCancelAnswers200ThenTheCanceledRecordAnd409WhenItMayExist(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, nil)
+	for _, id := range []string{"c-1", "c-2"} {
+		if rec := serve(w.h, "POST", "/v1/payouts", apiToken, strings.NewReader(payoutBody(id, "1.5"))); rec.Code != http.StatusAccepted {
+			t.Fatalf("enqueue %s: %d %s", id, rec.Code, rec.Body)
+		}
+	}
+	for i, want := range []int{http.StatusOK, http.StatusOK} {
+		rec := serve(w.h, "POST", "/v1/payouts/c-1/cancel", apiToken, nil)
+		if rec.Code != want || !strings.Contains(rec.Body.String(), `"state":"canceled"`) {
+			t.Fatalf("cancel #%d: got %d %s, want %d and the canceled record", i+1, rec.Code, rec.Body, want)
+		}
+	}
+	for _, st := range []tasks.State{tasks.StateSubmitting, tasks.StateSubmitted} {
+		_, err := w.store.Update(context.Background(), "c-2", "test", func(r *tasks.Record) error {
+			r.State, r.CID = st, "1382688606330880"
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	rec := serve(w.h, "POST", "/v1/payouts/c-2/cancel", apiToken, nil)
+	if rec.Code != http.StatusConflict || !strings.Contains(rec.Body.String(), `"code":"may_exist_at_cregis"`) ||
+		!strings.Contains(rec.Body.String(), "submitted") {
+		t.Fatalf("cancel of a submitted payout: got %d %s, want 409 may_exist_at_cregis saying why", rec.Code, rec.Body)
+	}
+	if got, _ := w.store.Get(context.Background(), "c-2"); got.State != tasks.StateSubmitted {
+		t.Errorf("state %s after a refused cancel, want submitted", got.State)
+	}
+	if rec := serve(w.h, "POST", "/v1/payouts/nope/cancel", apiToken, nil); rec.Code != http.StatusNotFound {
+		t.Errorf("cancel of an unknown payout: got %d, want 404", rec.Code)
+	}
+}
+
+func TestRefusedCallbackResultsAreKnownAtStartUp(t *testing.T) {
+	for _, r := range []string{callbackMalformed, callbackSignature, callbackPID} {
+		if !slices.Contains(metrics.CallbackResults, r) {
+			t.Errorf("callback result %s is counted but not in metrics.CallbackResults", r)
+		}
+	}
 }

@@ -39,23 +39,24 @@ const (
 	CodeInvalidCID       = "invalid_cid"       // 422: resolve's cid is not a positive integer
 	CodeBodyTooLarge     = "body_too_large"    // 413: the body exceeds MaxBodyBytes
 	CodeUnsupportedMedia = "unsupported_media_type"
-	CodeNotFound         = "not_found"          // 404: no such payout or route
-	CodeMethodNotAllowed = "method_not_allowed" // 405
-	CodeConflict         = "conflict"           // 409: same third_party_id, different content
-	CodeTerminal         = "payout_terminal"    // 409: the payout is terminal; nothing changed
-	CodeStateConflict    = "state_conflict"     // 409: the action does not apply to the payout's state
-	CodeCIDMismatch      = "cid_mismatch"       // 409: the cid belongs to another payout, or the payout has another
-	CodeCIDNotFound      = "cid_not_found"      // 404: Cregis does not know resolve's cid
-	CodeNeedsResolve     = "needs_resolve"      // 409: retry of an unconfirmed payout: resolve it with its cid
-	CodeNotResolvable    = "not_resolvable"     // 409: resolve of a payout that is not awaiting a cid
-	CodeOutcomeConflict  = "outcome_conflict"   // 409: a callback contradicts the recorded outcome
-	CodeInvalidCallback  = "invalid_callback"   // 400: the callback is not a Cregis callback
-	CodeInvalidSignature = "invalid_signature"  // 401: the callback's sign does not verify
-	CodeWrongPID         = "wrong_pid"          // 403: the callback is for another project
-	CodeCregisError      = "cregis_error"       // 502: Cregis refused or failed a check
-	CodeUnavailable      = "unavailable"        // 503: try again later
-	CodeNotDurable       = "not_durable"        // 503: written, but the Redis replicas did not confirm it: send the same request again
-	CodeInternal         = "internal"           // 500
+	CodeNotFound         = "not_found"           // 404: no such payout or route
+	CodeMethodNotAllowed = "method_not_allowed"  // 405
+	CodeConflict         = "conflict"            // 409: same third_party_id, different content
+	CodeTerminal         = "payout_terminal"     // 409: the payout is terminal; nothing changed
+	CodeStateConflict    = "state_conflict"      // 409: the action does not apply to the payout's state
+	CodeCIDMismatch      = "cid_mismatch"        // 409: the cid belongs to another payout, or the payout has another
+	CodeCIDNotFound      = "cid_not_found"       // 404: Cregis does not know resolve's cid
+	CodeNeedsResolve     = "needs_resolve"       // 409: retry of an unconfirmed payout: resolve it with its cid
+	CodeNotResolvable    = "not_resolvable"      // 409: resolve of a payout that is not awaiting a cid
+	CodeOutcomeConflict  = "outcome_conflict"    // 409: a callback contradicts the recorded outcome
+	CodeMayExist         = "may_exist_at_cregis" // 409: cancel of a payout that may exist at Cregis
+	CodeInvalidCallback  = "invalid_callback"    // 400: the callback is not a Cregis callback
+	CodeInvalidSignature = "invalid_signature"   // 401: the callback's sign does not verify
+	CodeWrongPID         = "wrong_pid"           // 403: the callback is for another project
+	CodeCregisError      = "cregis_error"        // 502: Cregis refused or failed a check
+	CodeUnavailable      = "unavailable"         // 503: try again later
+	CodeNotDurable       = "not_durable"         // 503: written, but the Redis replicas did not confirm it: send the same request again
+	CodeInternal         = "internal"            // 500
 )
 
 var codeStatus = map[string]int{
@@ -74,6 +75,7 @@ var codeStatus = map[string]int{
 	CodeNeedsResolve:     http.StatusConflict,
 	CodeNotResolvable:    http.StatusConflict,
 	CodeOutcomeConflict:  http.StatusConflict,
+	CodeMayExist:         http.StatusConflict,
 	CodeInvalidCallback:  http.StatusBadRequest,
 	CodeInvalidSignature: http.StatusUnauthorized,
 	CodeWrongPID:         http.StatusForbidden,
@@ -121,6 +123,9 @@ func workerError(err error) *Error {
 	var te *tasks.TransitionError
 	if e, ok := workerSentinel(err); ok {
 		return e
+	}
+	if errors.Is(err, worker.ErrMayExistAtCregis) { // its text says why; it never holds a secret
+		return &Error{Code: CodeMayExist, Message: err.Error()}
 	}
 	switch {
 	case errors.As(err, &te) && te.From.Terminal():

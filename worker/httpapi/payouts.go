@@ -133,6 +133,26 @@ func handleRetryPayout(p *worker.Pipeline) http.Handler {
 	})
 }
 
+// handleCancelPayout withdraws a payout that provably never reached Cregis.
+// The body, if any, must be an empty JSON object.
+func handleCancelPayout(p *worker.Pipeline) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var empty struct{}
+		if err := decodeJSON(w, r, &empty, true); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		id := r.PathValue("third_party_id")
+		rec, err := p.Cancel(r.Context(), id)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		zerolog.Ctx(r.Context()).Info().Str("third_party_id", id).Str("state", string(rec.State)).Msg("payout canceled")
+		writeJSON(w, http.StatusOK, rec)
+	})
+}
+
 // handleResolvePayout settles an unconfirmed payout with the cid an
 // operator found in the Cregis client.
 func handleResolvePayout(p *worker.Pipeline) http.Handler {
