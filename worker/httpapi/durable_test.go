@@ -106,8 +106,9 @@ func TestEveryPayoutAnswered2xxSurvivesAFailoverToAStaleReplica(t *testing.T) {
 			t.Errorf("%s was answered %d, want 2xx or 503", id, code)
 		}
 	}
-	if answered["before-0"] != http.StatusAccepted {
-		t.Errorf("before the replica stopped: answered %d, want 202", answered["before-0"])
+	if answered["before-0"] != http.StatusAccepted || answered["stale-0"] != http.StatusServiceUnavailable {
+		t.Errorf("answered %d before the replica stopped (want 202) and %d after (want 503)",
+			answered["before-0"], answered["stale-0"])
 	}
 	redistest.NewReplica(t, g.Replica) // with MinReplicas 1 nothing is confirmed without one
 	for id, code := range answered {
