@@ -23,7 +23,7 @@ func newDurableFixture(t *testing.T) *durableFixture {
 	t.Helper()
 	primary := redistest.NewPrimary(t)
 	replica := redistest.NewReplica(t, primary)
-	s := NewStore(primary.Client(t), StoreConfig{KeyPrefix: primary.Prefix, MinReplicas: 1, WaitTimeout: 200 * time.Millisecond})
+	s := NewStore(primary.Client(t), StoreConfig{KeyPrefix: primary.Prefix, MinReplicas: 1, WaitTimeout: time.Second})
 	return &durableFixture{Store: s, primary: primary, replica: replica, replicaDB: replica.Client(t), ctx: context.Background()}
 }
 
