@@ -43,6 +43,17 @@
 //	payoutd:payouts:open           sorted set of non-terminal ids, same score
 //	payoutd:events                 stream of state transitions (see Store.EventsKey)
 //	payoutd:coins                  the Cregis coin list and when it was fetched (CoinCache)
+//	payoutd:sync:{<id>}            a 10 s marker Store.Sync writes in the record's
+//	                               slot so that WAIT covers the record's writes
+//
+// # Durability across a failover
+//
+// Redis replicates asynchronously. With StoreConfig.MinReplicas above 0 the
+// writes a promise rests on (Create, a transition into a terminal state,
+// UpdateDurable, Sync) are followed by WAIT on the connection that made them
+// (on Redis Cluster, the master of the record's slot); fewer confirmations
+// than MinReplicas within WaitTimeout is ErrNotDurable: the write stands on
+// the primary, and Sync confirms it later.
 //
 // The record is written first and atomically (a Lua create-if-absent, a Lua
 // compare-and-set for updates); the indexes and the events stream follow in

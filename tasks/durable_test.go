@@ -23,24 +23,23 @@ func newDurableFixture(t *testing.T) *durableFixture {
 	t.Helper()
 	primary := redistest.NewPrimary(t)
 	replica := redistest.NewReplica(t, primary)
-	s := NewStore(primary.Client(t), StoreConfig{KeyPrefix: primary.Prefix, MinReplicas: 1, WaitTimeout: 200 * time.Millisecond})
+	s := NewStore(primary.Client(t), StoreConfig{KeyPrefix: primary.Prefix, MinReplicas: 1, WaitTimeout: time.Second})
 	return &durableFixture{Store: s, primary: primary, replica: replica, replicaDB: replica.Client(t), ctx: context.Background()}
 }
 
-// loseReplica pauses the replica and waits until the primary has dropped
-// it: from then on nothing it writes is confirmed.
+// loseReplica pauses the replica: it acknowledges nothing, so every WAIT
+// times out (the primary still counts it as connected for a while).
 func (f *durableFixture) loseReplica(t *testing.T) {
 	t.Helper()
 	f.replica.Pause(t)
-	f.primary.AwaitInfo(t, "connected_slaves", "0")
 }
 
-// regainReplica resumes the replica and waits until it is in sync again.
+// regainReplica resumes the replica, which catches up from its socket
+// buffers and acknowledges again.
 func (f *durableFixture) regainReplica(t *testing.T) {
 	t.Helper()
 	f.replica.Resume(t)
 	f.replica.AwaitInfo(t, "master_link_status", "up")
-	f.primary.AwaitInfo(t, "connected_slaves", "1")
 }
 
 func TestACreateWithMinReplicasIsOnTheReplicaWhenItReturns(t *testing.T) {
@@ -142,8 +141,7 @@ func TestWithoutMinReplicasNothingWaitsAndSyncMakesNoRoundTrip(t *testing.T) {
 	c := &redistest.Counter{}
 	rdb.AddHook(c)
 	s := NewStore(rdb, StoreConfig{KeyPrefix: primary.Prefix})
-	replica.Pause(t)
-	primary.AwaitInfo(t, "connected_slaves", "0")
+	replica.Pause(t) // a WAIT now would time out: none may be sent
 	ctx := context.Background()
 	if _, _, err := s.Create(ctx, validRequest("z-1")); err != nil {
 		t.Fatalf("Create without MinReplicas and without a replica: %v", err)

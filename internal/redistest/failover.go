@@ -51,6 +51,12 @@ func NewReplicated(t testing.TB) *Replicated {
 // the link is up.
 func NewReplica(t testing.TB, of *Redis) *Redis {
 	t.Helper()
+	c := redis.NewClient(of.Options())
+	err := c.ConfigSet(context.Background(), "repl-diskless-sync-delay", "0").Err() // sync at once, not after 5 s
+	_ = c.Close()
+	if err != nil {
+		t.Fatalf("redistest: configure %s for a replica: %v", of.Addr, err)
+	}
 	host, port, _ := net.SplitHostPort(of.Addr)
 	r := newPrivate(t, "--replicaof", host, port, "--repl-timeout", "2", "--repl-ping-replica-period", "1")
 	r.AwaitInfo(t, "master_link_status", "up")
