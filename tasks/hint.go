@@ -92,6 +92,15 @@ func (r *Record) DropHint(cid string) {
 	}
 }
 
+// DropPendingHints removes every pending hint (the payout is settling:
+// they are moot); contradicted ones stay.
+func (r *Record) DropPendingHints() {
+	r.Hints = slices.DeleteFunc(r.Hints, func(h Hint) bool { return !h.Contradicted })
+	if len(r.Hints) == 0 {
+		r.Hints = nil
+	}
+}
+
 // ContradictHint marks the hint about cid as contradicted by a query.
 func (r *Record) ContradictHint(cid string) {
 	if h := r.PendingHint(cid); h != nil {

@@ -105,7 +105,7 @@ func (p *Pipeline) queryAt(ctx context.Context, endpoint string, cid int64) (*cr
 // polled applies a query's answer: the next poll first (unless terminal),
 // then the record.
 func (p *Pipeline) polled(ctx context.Context, rec *tasks.Record, seq int64, info *cregis.PayoutInfo, endpoint string) error {
-	if why := mismatch(rec, info); why != "" {
+	if why := contradicts(rec, info); why != "" {
 		err := fmt.Errorf("%w: Cregis reports cid %s with %s", ErrCIDMismatch, rec.CID, why)
 		p.recLog(ctx, rec).Error().Err(err).Msg("status query describes another payout; not applied")
 		return &pollLaterError{delay: p.cfg.PollMaxInterval, err: err}

@@ -100,6 +100,9 @@ func (p *Pipeline) settle(r *tasks.Record, ev statusEvent) (entered bool, err er
 	r.TxID = orDefault(ev.txid, r.TxID)
 	r.BlockHeight = orDefault(ev.blockHeight, r.BlockHeight)
 	r.BlockTime = orDefault(ev.blockTime, r.BlockTime)
+	if st.Terminal() {
+		r.DropPendingHints() // moot: Cregis's own answer settled it
+	}
 	switch {
 	case st.Succeeded():
 		r.State, r.LastError, r.Stuck = tasks.StateSucceeded, "", false
