@@ -82,6 +82,9 @@ func newSandbox(getenv func(string) string) (*sandbox, error) {
 	if err = sb.listen(getenv("HTTP_ADDR")); err == nil {
 		err = sb.configure(getenv)
 	}
+	if err == nil { // the fake asks payoutd's /cregis/verify about every payout, as Cregis does once it is on
+		sb.fake.SetVerificationURL(sb.baseURL() + "/cregis/verify")
+	}
 	if err != nil {
 		sb.close()
 		return nil, err
