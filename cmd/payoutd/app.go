@@ -93,7 +93,8 @@ func (a *app) pipelineConfig(cc *cregis.Client, store *tasks.Store, m *metrics.M
 		Redis: a.rdb, Asynq: a.asynq, Inspector: a.inspector, Cregis: cc, Store: store,
 		Queues: a.queues, KeyPrefix: c.KeyPrefix, CallbackURL: c.callbackURL(),
 		PollMinInterval: c.PollMinInterval, PollMaxInterval: c.PollMaxInterval, StuckAfter: c.StuckAfter,
-		RateLimit: c.CregisRateLimit, CregisTimeout: c.CregisTimeout, SubmitTimeout: c.submitTimeout(),
+		RecordRetention: c.RecordRetention,
+		RateLimit:       c.CregisRateLimit, CregisTimeout: c.CregisTimeout, SubmitTimeout: c.submitTimeout(),
 		WebhookSecret: string(c.WebhookSecret),
 		Logger:        a.log, Metrics: m,
 	}

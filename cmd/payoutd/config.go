@@ -46,6 +46,7 @@ type Config struct {
 	PollMinInterval   time.Duration `env:"POLL_MIN_INTERVAL" envDefault:"15s" help:"shortest wait between two status queries of a payout"`
 	PollMaxInterval   time.Duration `env:"POLL_MAX_INTERVAL" envDefault:"10m" help:"longest wait between two status queries of a payout"`
 	StuckAfter        time.Duration `env:"STUCK_AFTER" envDefault:"24h" help:"a payout non-terminal for longer is flagged stuck (and still polled)"`
+	RecordRetention   time.Duration `env:"RECORD_RETENTION" envDefault:"2160h" help:"a record terminal for longer is removed by the sweeper (90 days by default); 0 keeps records forever"`
 	SweepInterval     time.Duration `env:"SWEEP_INTERVAL" envDefault:"1m" help:"period of the sweeper that re-drives payouts that lost their task (scheduler role)"`
 	WorkerConcurrency int           `env:"WORKER_CONCURRENCY" envDefault:"10" help:"tasks a worker runs at once"`
 	ShutdownTimeout   time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"40s" help:"on SIGINT/SIGTERM, how long in-flight tasks and requests get to finish; must exceed CREGIS_TIMEOUT"`
@@ -291,6 +292,8 @@ func (c *Config) validateWorker() error {
 		return problem("POLL_MAX_INTERVAL", "must be at least POLL_MIN_INTERVAL (%s)", c.PollMinInterval)
 	case c.StuckAfter <= 0:
 		return problem("STUCK_AFTER", "must be positive")
+	case c.RecordRetention < 0:
+		return problem("RECORD_RETENTION", "must not be negative")
 	case c.SweepInterval <= 0:
 		return problem("SWEEP_INTERVAL", "must be positive")
 	case c.WorkerConcurrency < 1:
