@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/payoutd/payoutd/cregis"
 	"testing"
 
 	"github.com/payoutd/payoutd/internal/redistest"
@@ -150,4 +151,43 @@ func memoryUsage(b *testing.B, rdb *redis.Client, keys ...string) int64 {
 		total += n
 	}
 	return total
+}
+
+// BenchmarkStoreBytesPerSettledPayout is BenchmarkStoreBytesPerPayout for a
+// settled payout (succeeded, with txid, block and five history entries):
+// what RECORD_RETENTION bounds. The op is creating and settling one payout.
+func BenchmarkStoreBytesPerSettledPayout(b *testing.B) {
+	const population = 2000
+	s, rdb, _ := benchStore(b)
+	ctx := context.Background()
+	n := 0
+	settle := func() {
+		id := fmt.Sprintf("pay-%08d-7f3a9c", n)
+		n++
+		if err := submitRealistic(ctx, s, id); err != nil {
+			b.Fatal(err)
+		}
+		_, err := s.Update(ctx, id, "poll: Cregis status 6 (succeeded)", func(r *Record) error {
+			st := cregis.StatusSucceeded
+			r.State, r.CregisStatus, r.BlockHeight, r.BlockTime = StateSucceeded, &st, "71234567", 1767322800000
+			r.TxID = "3f2a9c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f708192a3b4c5d6e7f809"
+			return nil
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	for range population {
+		settle()
+	}
+	b.ResetTimer()
+	for range b.N {
+		settle()
+	}
+	b.StopTimer()
+	record := memoryUsage(b, rdb, s.RecordKey("pay-00000001-7f3a9c"))
+	index := memoryUsage(b, rdb, s.createdKey(), s.stateKey(StateSucceeded))
+	b.ReportMetric(float64(record)+float64(index)/float64(n), "bytes/payout")
+	b.ReportMetric(float64(record), "record-bytes/payout")
+	b.ReportMetric(float64(index)/float64(n), "index-bytes/payout")
 }

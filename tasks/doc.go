@@ -61,7 +61,8 @@
 // one exception is the open index, which gets the id before the record is
 // created, so that a crash never hides a record from the sweeper. Readers
 // check the record itself: a stale index entry never makes List lie.
-// Records are never deleted or expired by this package.
+// Records are never expired by Redis; Store.Remove deletes a settled one
+// (the worker's retention sweep calls it).
 //
 // # Events
 //

@@ -310,26 +310,36 @@ func (h *harness) enableVerification() string {
 // second create under another id; this can.
 func (h *harness) assertCreatedOnce(ids ...string) {
 	h.t.Helper()
+	for _, p := range h.createdOnceProblems(ids) {
+		h.t.Error(p)
+	}
+}
+
+// createdOnce is assertCreatedOnce as a condition.
+func (h *harness) createdOnce(ids ...string) bool { return len(h.createdOnceProblems(ids)) == 0 }
+
+func (h *harness) createdOnceProblems(ids []string) []string {
+	var out []string
 	held := map[string]int{}
 	for _, fp := range h.fake.Payouts() {
 		held[fp.ThirdPartyID]++
 		rec, err := h.store.Get(context.Background(), fp.ThirdPartyID)
-		if err != nil {
-			h.t.Errorf("the fake holds payout %s (cid %d), which has no record: %v", fp.ThirdPartyID, fp.CID, err)
-			continue
-		}
-		if rec.CID != "" && rec.CID != fmt.Sprint(fp.CID) {
-			h.t.Errorf("payout %s: the fake's cid %d, the record's %s", fp.ThirdPartyID, fp.CID, rec.CID)
+		switch {
+		case err != nil:
+			out = append(out, fmt.Sprintf("the fake holds payout %s (cid %d), which has no record: %v", fp.ThirdPartyID, fp.CID, err))
+		case rec.CID != "" && rec.CID != fmt.Sprint(fp.CID):
+			out = append(out, fmt.Sprintf("payout %s: the fake's cid %d, the record's %s", fp.ThirdPartyID, fp.CID, rec.CID))
 		}
 	}
 	for _, id := range ids {
 		if held[id] != 1 {
-			h.t.Errorf("the fake holds payout %s %d times, want once", id, held[id])
+			out = append(out, fmt.Sprintf("the fake holds payout %s %d times, want once", id, held[id]))
 		}
 	}
 	if len(held) != len(ids) {
-		h.t.Errorf("the fake holds %d payouts (%v), want exactly %d", len(held), held, len(ids))
+		out = append(out, fmt.Sprintf("the fake holds %d payouts (%v), want exactly %d", len(held), held, len(ids)))
 	}
+	return out
 }
 
 // assertNothingCreated checks that the fake holds no payout at all.

@@ -53,6 +53,11 @@ type Config struct {
 	NotFoundAfter time.Duration
 	// StuckAfter flags a non-terminal payout older than this. Default 24h.
 	StuckAfter time.Duration
+	// RecordRetention is how long a terminal record is kept: the sweeper
+	// removes records terminal for longer (with their index entries,
+	// per-payout keys and tasks), in bounded batches. After that the same
+	// third_party_id is unknown to payoutd. Default 0: kept forever.
+	RecordRetention time.Duration
 	// RateLimit is the fleet-wide number of Cregis calls per second; 0 is unlimited.
 	RateLimit int
 	// CregisTimeout is the Cregis client's per-call timeout, used to size the
@@ -139,7 +144,7 @@ func (cfg Config) validate() error {
 		return errors.New("worker: Config poll intervals must not be negative")
 	case cfg.RateLimit < 0:
 		return errors.New("worker: Config.RateLimit must not be negative")
-	case cfg.CregisTimeout < 0 || cfg.SubmitTimeout < 0 || cfg.StuckAfter < 0 || cfg.NotFoundAfter < 0:
+	case cfg.CregisTimeout < 0 || cfg.SubmitTimeout < 0 || cfg.StuckAfter < 0 || cfg.NotFoundAfter < 0 || cfg.RecordRetention < 0:
 		return errors.New("worker: Config durations must not be negative")
 	case cfg.SubmitTimeout <= cfg.CregisTimeout:
 		return fmt.Errorf("worker: Config.SubmitTimeout (%s) must exceed CregisTimeout (%s): the create call must end before its task does", cfg.SubmitTimeout, cfg.CregisTimeout)
@@ -152,9 +157,10 @@ func (cfg Config) validate() error {
 // handlers, and the HTTP surface calls its actions. It is safe for
 // concurrent use.
 type Pipeline struct {
-	cfg     Config
-	limiter *rateLimiter
-	log     zerolog.Logger
+	cfg           Config
+	limiter       *rateLimiter
+	log           zerolog.Logger
+	sweepPageSize int // open ids the sweeper reads at a time
 }
 
 // NewPipeline validates cfg and returns a Pipeline.
@@ -163,7 +169,7 @@ func NewPipeline(cfg Config) (*Pipeline, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	return &Pipeline{cfg: cfg, limiter: newRateLimiter(cfg), log: cfg.Logger}, nil
+	return &Pipeline{cfg: cfg, limiter: newRateLimiter(cfg), log: cfg.Logger, sweepPageSize: defaultSweepPage}, nil
 }
 
 // ServeMux returns the asynq handler for every task type.

@@ -177,6 +177,9 @@ func (s *Server) Run(ctx context.Context) error {
 			return fmt.Errorf("worker: start the scheduler: %w", err)
 		}
 	}
+	if s.sched != nil {
+		s.sweepNow(ctx)
+	}
 	s.started.Store(true)
 	s.once.Do(func() { close(s.ready) })
 	s.p.log.Info().Int("concurrency", s.cfg.Concurrency).Bool("handlers", !s.cfg.DisableHandlers).
@@ -189,6 +192,16 @@ func (s *Server) Run(ctx context.Context) error {
 	s.stopHandlers()
 	s.p.log.Info().Msg("worker stopped")
 	return nil
+}
+
+// sweepNow enqueues a sweep at start-up, so the gauges are there at once
+// rather than after SweepInterval. It shares the periodic sweep's
+// uniqueness, so a fleet starting together sweeps once.
+func (s *Server) sweepNow(ctx context.Context) {
+	task := tasks.NewSweepTask(s.p.cfg.Queues, sweepTimeout, s.cfg.SweepInterval)
+	if _, err := s.p.cfg.Asynq.EnqueueContext(ctx, task); err != nil && !errors.Is(err, asynq.ErrDuplicateTask) {
+		s.p.log.Error().Err(err).Msg("could not enqueue the start-up sweep")
+	}
 }
 
 // stopHandlers stops taking tasks and waits for in-flight ones, within

@@ -2,6 +2,8 @@ package worker
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -104,6 +106,7 @@ func TestServer(t *testing.T) {
 				t.Errorf("%s: state %s, cregis_status %v, creates %d; want %s, %d, 1", addr, rec.State, rec.CregisStatus, h.fake.Creates(id), want.state, want.fate)
 			}
 		}
+		h.assertCreatedOnce(slices.Collect(maps.Values(ids))...)
 	})
 
 	t.Run("AConfigurationStormHoldsTheTaskWithoutConsumingItsRetries", func(t *testing.T) {
@@ -174,6 +177,7 @@ func TestServer(t *testing.T) {
 				t.Errorf("%s: entered succeeded %d times, creates %d; want once each", id, n, h.fake.Creates(id))
 			}
 		}
+		h.assertCreatedOnce(ids...)
 	})
 
 	t.Run("TheRateLimitHoldsAcrossTwoWorkers", func(t *testing.T) {

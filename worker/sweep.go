@@ -10,30 +10,62 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// sweepPage is how many open ids the sweeper reads at a time.
-const sweepPage = 500
+// defaultSweepPage is how many open ids the sweeper reads at a time.
+const defaultSweepPage = 500
 
 // openStates are the non-terminal states, for the gauges.
 var openStates = []tasks.State{tasks.StateQueued, tasks.StateSubmitting, tasks.StateSubmitted, tasks.StateUnconfirmed}
 
-// sweepCounts is what one sweep counted, for the gauges.
+// sweepCounts is what one sweep counted, for the gauges, and its time limit.
 type sweepCounts struct {
 	byState map[tasks.State]int
 	oldest  time.Duration // age of the oldest open payout
 	stuck   int
 	redrove int
+	removed int // settled records removed by retention
 	errors  int
+	partial bool      // the walk of open payouts stopped at the time limit
+	until   time.Time // the time limit: stop walking then
 }
 
-// HandleSweep handles tasks.TypeSweep: re-drives non-terminal records that
-// have no live task and refreshes the payout gauges.
+// timeUp reports whether the sweep has reached its time limit.
+func (c *sweepCounts) timeUp() bool { return !c.until.IsZero() && time.Now().After(c.until) }
+
+// sweepMargin is how long before its task's deadline a sweep stops walking,
+// to save its cursor and publish what it counted.
+const sweepMargin = 30 * time.Second
+
+// sweepJob is one job of the sweeper. It adds to the counts and returns an
+// error only when it could not run at all.
+type sweepJob struct {
+	name string
+	run  func(ctx context.Context, c *sweepCounts) error
+}
+
+// sweepJobs are the sweeper's jobs, run in order under one fleet-wide lock
+// and one time limit. A new job is added here.
+func (p *Pipeline) sweepJobs() []sweepJob {
+	return []sweepJob{
+		{"open", p.sweepOpen},
+		{"retention", p.sweepRetention},
+	}
+}
+
+// HandleSweep handles tasks.TypeSweep: it runs the sweeper's jobs and
+// publishes the payout gauges.
 //
-// It walks every open record (repairing its index entries with
+// The open job walks every open record (repairing its index entries with
 // Store.Reindex): a queued or submitting record without a submit task gets
 // one (an archived one is run), a submitted record whose current poll
 // (PollSeq) is gone gets the next poll (an archived one is run). It flags
-// payouts open longer than StuckAfter. Only one sweep runs at a time across
-// the fleet: a sweep that finds another running returns at once.
+// payouts open longer than StuckAfter. A walk that reaches the sweep's time
+// limit (shortly before the task's deadline) saves its cursor in Redis, and
+// the next sweep, on any worker, continues from there; a walk that reaches
+// the end clears it, so the next starts from the oldest. The retention job
+// removes records terminal for longer than RecordRetention, in a bounded
+// batch. What was counted is published even when a job stopped early. Only
+// one sweep runs at a time across the fleet: a sweep that finds another
+// running returns at once.
 func (p *Pipeline) HandleSweep(ctx context.Context, _ *asynq.Task) error {
 	unlock, err := p.lock(ctx, "lock:sweep", sweepLockTTL)
 	if errors.Is(err, errBusy) {
@@ -44,36 +76,80 @@ func (p *Pipeline) HandleSweep(ctx context.Context, _ *asynq.Task) error {
 		return err
 	}
 	defer unlock()
-	c, err := p.sweep(ctx)
-	if err != nil {
-		return err
+	c := &sweepCounts{byState: map[tasks.State]int{}}
+	if dl, ok := ctx.Deadline(); ok {
+		c.until = dl.Add(-sweepMargin)
+	}
+	var failed error
+	for _, j := range p.sweepJobs() {
+		if err := j.run(ctx, c); err != nil {
+			p.log.Warn().Err(err).Str("job", j.name).Msg("sweep job stopped")
+			failed = errors.Join(failed, err)
+		}
 	}
 	p.setGauges(c)
 	p.log.Info().Int("open", c.total()).Int("redriven", c.redrove).Int("stuck", c.stuck).
-		Int("unconfirmed", c.byState[tasks.StateUnconfirmed]).Int("errors", c.errors).
-		Dur("oldest_open", c.oldest).Msg("sweep done")
-	return nil
+		Int("unconfirmed", c.byState[tasks.StateUnconfirmed]).Int("removed", c.removed).Int("errors", c.errors).
+		Bool("partial", c.partial).Dur("oldest_open", c.oldest).Msg("sweep done")
+	return failed
 }
 
-func (p *Pipeline) sweep(ctx context.Context) (*sweepCounts, error) {
-	c := &sweepCounts{byState: map[tasks.State]int{}}
-	cursor := ""
+// sweepOpen walks the open records from the saved cursor.
+func (p *Pipeline) sweepOpen(ctx context.Context, c *sweepCounts) error {
+	cursor, err := p.loadSweepCursor(ctx)
+	if err != nil {
+		return err
+	}
 	for {
-		ids, next, err := p.cfg.Store.OpenPage(ctx, cursor, sweepPage)
+		ids, next, err := p.cfg.Store.OpenPage(ctx, cursor, p.sweepPageSize)
+		if errors.Is(err, tasks.ErrInvalidCursor) && cursor != "" {
+			cursor = "" // not a cursor OpenPage returned: start over
+			continue
+		}
 		if err != nil {
-			return nil, err
+			return err
 		}
-		for _, id := range ids {
-			if err := p.sweepOne(ctx, id, c); err != nil {
-				c.errors++
-				p.log.Warn().Err(err).Str("third_party_id", id).Msg("sweep could not re-drive a payout")
-			}
+		p.sweepPage(ctx, ids, c)
+		if next == "" {
+			return p.saveSweepCursor(ctx, "") // the walk ended: the next starts from the oldest
 		}
-		if next == "" || ctx.Err() != nil {
-			return c, ctx.Err()
+		if c.timeUp() || ctx.Err() != nil {
+			c.partial = true
+			return p.saveSweepCursor(ctx, next)
 		}
 		cursor = next
 	}
+}
+
+func (p *Pipeline) sweepPage(ctx context.Context, ids []string, c *sweepCounts) {
+	for _, id := range ids {
+		if err := p.sweepOne(ctx, id, c); err != nil {
+			c.errors++
+			p.log.Warn().Err(err).Str("third_party_id", id).Msg("sweep could not re-drive a payout")
+		}
+	}
+}
+
+// sweepCursorKey holds where the next sweep's walk of open records starts.
+func (p *Pipeline) sweepCursorKey() string { return p.cfg.KeyPrefix + "sweep:cursor" }
+
+func (p *Pipeline) loadSweepCursor(ctx context.Context) (string, error) {
+	cur, err := p.cfg.Redis.Get(ctx, p.sweepCursorKey()).Result()
+	if errors.Is(err, redis.Nil) {
+		return "", nil
+	}
+	return cur, err
+}
+
+// saveSweepCursor stores cursor ("" deletes it). It runs even when ctx has
+// just ended: that is when a sweep must say where it stopped.
+func (p *Pipeline) saveSweepCursor(ctx context.Context, cursor string) error {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
+	defer cancel()
+	if cursor == "" {
+		return p.cfg.Redis.Del(ctx, p.sweepCursorKey()).Err()
+	}
+	return p.cfg.Redis.Set(ctx, p.sweepCursorKey(), cursor, 0).Err()
 }
 
 func (p *Pipeline) sweepOne(ctx context.Context, id string, c *sweepCounts) error {

@@ -2,6 +2,7 @@ package worker
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -142,4 +143,48 @@ func TestSweep(t *testing.T) {
 			t.Errorf("after the lock was released: task state %v, want pending", st)
 		}
 	})
+}
+
+func TestSweepRunsAtStartUp(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	h.newPayout() // recorded; no task
+	h.runServer(h.p, ServerConfig{Scheduler: true, SweepInterval: time.Hour})
+	eventually(t, 10*time.Second, func() bool {
+		return metricValue(t, h.metrics.Payouts.WithLabelValues(string(tasks.StateQueued))) == 1
+	}, "the gauges were not set at start-up (the sweep waits for SweepInterval)")
+}
+
+func TestSweepThatReachesItsTimeLimitContinuesWhereItStopped(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, nil)
+	h.p.sweepPageSize = 2
+	var ids []string
+	for range 5 {
+		ids = append(ids, h.newPayout())
+	}
+	// A deadline inside the margin: each sweep walks one page, then stops.
+	sweepOnce := func() {
+		ctx, cancel := context.WithTimeout(context.Background(), sweepMargin+time.Millisecond)
+		defer cancel()
+		if err := h.p.HandleSweep(ctx, nil); err != nil {
+			t.Fatalf("sweep: %v", err)
+		}
+	}
+	var counted []float64
+	for range 3 {
+		sweepOnce()
+		counted = append(counted, metricValue(t, h.metrics.Payouts.WithLabelValues(string(tasks.StateQueued))))
+	}
+	if want := []float64{2, 2, 1}; !slices.Equal(counted, want) {
+		t.Errorf("queued counted per sweep %v, want %v: each sweep publishes its page and the next continues", counted, want)
+	}
+	for _, id := range ids {
+		if st := h.taskState(h.queues.Submit, tasks.SubmitTaskID(id)); st != asynq.TaskStatePending {
+			t.Errorf("payout %s: submit task state %v, want pending: every open payout is visited", id, st)
+		}
+	}
+	if n, _ := h.rdb.Exists(context.Background(), h.p.sweepCursorKey()).Result(); n != 0 {
+		t.Error("the cursor is still set after the walk reached the end; want it reset")
+	}
 }

@@ -95,7 +95,8 @@ func (a *app) pipelineConfig(cc *cregis.Client, store *tasks.Store, m *metrics.M
 		Queues: a.queues, KeyPrefix: c.KeyPrefix, CallbackURL: c.callbackURL(),
 		PollMinInterval: c.PollMinInterval, PollMaxInterval: c.PollMaxInterval, StuckAfter: c.StuckAfter,
 		PollOnChainInterval: c.PollOnChain, PollApprovalInterval: c.PollApproval, PollSafetyInterval: c.PollSafety,
-		RateLimit: c.CregisRateLimit, CregisTimeout: c.CregisTimeout, SubmitTimeout: c.submitTimeout(),
+		RecordRetention: c.RecordRetention,
+		RateLimit:       c.CregisRateLimit, CregisTimeout: c.CregisTimeout, SubmitTimeout: c.submitTimeout(),
 		WebhookSecret: string(c.WebhookSecret),
 		Logger:        a.log, Metrics: m,
 	}

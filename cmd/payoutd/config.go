@@ -52,6 +52,7 @@ type Config struct {
 	PollSafety        time.Duration `env:"POLL_SAFETY_INTERVAL" envDefault:"30m" help:"with callbacks (PUBLIC_URL set): wait between the safety-net status queries of a payout without news"`
 	TradeScanInterval time.Duration `env:"TRADE_SCAN_INTERVAL" envDefault:"1m" help:"period of the scan of Cregis's trade records for the cids of unconfirmed payouts (scheduler role); 0 turns it off"`
 	StuckAfter        time.Duration `env:"STUCK_AFTER" envDefault:"24h" help:"a payout non-terminal for longer is flagged stuck (and still polled)"`
+	RecordRetention   time.Duration `env:"RECORD_RETENTION" envDefault:"2160h" help:"a record terminal for longer is removed by the sweeper (90 days by default); 0 keeps records forever"`
 	SweepInterval     time.Duration `env:"SWEEP_INTERVAL" envDefault:"1m" help:"period of the sweeper that re-drives payouts that lost their task (scheduler role)"`
 	WorkerConcurrency int           `env:"WORKER_CONCURRENCY" envDefault:"10" help:"tasks a worker runs at once"`
 	ShutdownTimeout   time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"40s" help:"on SIGINT/SIGTERM, how long in-flight tasks and requests get to finish; must exceed CREGIS_TIMEOUT"`
@@ -310,6 +311,8 @@ func (c *Config) validateWorker() error {
 		return problem("TRADE_SCAN_INTERVAL", "must be 0 (off) or at least 1s")
 	case c.StuckAfter <= 0:
 		return problem("STUCK_AFTER", "must be positive")
+	case c.RecordRetention < 0:
+		return problem("RECORD_RETENTION", "must not be negative")
 	case c.SweepInterval <= 0:
 		return problem("SWEEP_INTERVAL", "must be positive")
 	case c.WorkerConcurrency < 1:

@@ -262,3 +262,23 @@ func errorBody(t *testing.T, b []byte) (code, field string) {
 	}
 	return body.Error.Code, body.Error.Field
 }
+
+// assertFakeHoldsExactly checks every payout the fake holds, under any
+// third_party_id: it must hold each of ids once and nothing else, so a second
+// create under another id fails the test (asking the fake about one id
+// cannot: it deduplicates by third_party_id).
+func assertFakeHoldsExactly(t *testing.T, fake *cregistest.Server, ids ...string) {
+	t.Helper()
+	held := map[string]int{}
+	for _, p := range fake.Payouts() {
+		held[p.ThirdPartyID]++
+	}
+	for _, id := range ids {
+		if held[id] != 1 {
+			t.Errorf("the fake holds payout %s %d times, want once", id, held[id])
+		}
+	}
+	if len(held) != len(ids) {
+		t.Errorf("the fake holds %d payouts %v, want exactly %d", len(held), held, len(ids))
+	}
+}

@@ -80,9 +80,7 @@ func TestTheSamePayoutAgainIsAcceptedOnce(t *testing.T) {
 		t.Errorf("same id, other amount: got %d %s %s, want 409 conflict third_party_id", status, code, field)
 	}
 	in.awaitTerminal(t, "again-1")
-	if n := e.fake.Creates("again-1"); n != 1 {
-		t.Errorf("creates at Cregis: got %d want 1", n)
-	}
+	assertFakeHoldsExactly(t, e.fake, "again-1")
 }
 
 func TestCallbacksSettlePayoutsAheadOfPolls(t *testing.T) {
@@ -351,9 +349,7 @@ func TestAnUnconfirmedPayoutIsResolvedByAnOperator(t *testing.T) {
 	if rec := in.awaitTerminal(t, "unc-1"); rec.State != tasks.StateSucceeded || rec.CID != fmt.Sprint(p.CID) {
 		t.Errorf("after resolve: got %s cid %s, want succeeded with cid %d", rec.State, rec.CID, p.CID)
 	}
-	if n := e.fake.Creates("unc-1"); n != 1 {
-		t.Errorf("creates: got %d want 1", n)
-	}
+	assertFakeHoldsExactly(t, e.fake, "unc-1")
 }
 
 func TestAnOperatorRetryRedrivesAPayoutAfterATransientFault(t *testing.T) {
@@ -372,9 +368,7 @@ func TestAnOperatorRetryRedrivesAPayoutAfterATransientFault(t *testing.T) {
 	if rec := in.awaitTerminal(t, "flaky-1"); rec.State != tasks.StateSucceeded {
 		t.Errorf("state: got %s want succeeded", rec.State)
 	}
-	if n := e.fake.Creates("flaky-1"); n != 1 {
-		t.Errorf("creates: got %d want 1", n)
-	}
+	assertFakeHoldsExactly(t, e.fake, "flaky-1")
 }
 
 func TestListingPagesNewestFirst(t *testing.T) {
@@ -443,6 +437,7 @@ func TestGracefulShutdownUnderLoadCreatesEachPayoutOnce(t *testing.T) {
 	}
 	e.fake.SetLatency(0)
 	again := e.start(t)
+	var ids []string
 	for i := range n {
 		id := fmt.Sprintf("load-%02d", i)
 		rec := again.awaitTerminal(t, id)
@@ -452,7 +447,9 @@ func TestGracefulShutdownUnderLoadCreatesEachPayoutOnce(t *testing.T) {
 		if c := e.fake.Creates(id); c != 1 {
 			t.Errorf("%s: accepted creates at Cregis: got %d want exactly 1", id, c)
 		}
+		ids = append(ids, id)
 	}
+	assertFakeHoldsExactly(t, e.fake, ids...)
 }
 
 // awaitCreates waits until Cregis has accepted at least n creates.
