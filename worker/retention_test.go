@@ -20,7 +20,7 @@ func TestRetention(t *testing.T) {
 		if err := h.submit(old); err != nil {
 			t.Fatal(err)
 		}
-		h.pollUntilTerminal(old) // settled now
+		h.pollUntilTerminal(old)                                                   // settled now
 		h.rdb.HSet(ctx, h.p.verificationKey(old), "9007199254740993", "ok:digest") // a verification decision
 		h.cfg.Store = tasks.NewStore(h.rdb, tasks.StoreConfig{KeyPrefix: h.redis.Prefix, NowFunc: later(90 * time.Minute)})
 		if _, err := h.pipeline(h.cfg).Cancel(ctx, recent); err != nil { // settled in 90 minutes
