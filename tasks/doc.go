@@ -45,6 +45,11 @@
 //	payoutd:coins                  the Cregis coin list and when it was fetched (CoinCache)
 //	payoutd:sync:{<id>}            a 10 s marker Store.Sync writes in the record's
 //	                               slot so that WAIT covers the record's writes
+//	payoutd:orphan:{<id>}          when Reindex first saw an open-index entry without
+//	                               its record, by Redis's clock (expires by itself)
+//
+// The worker keeps per-payout keys of its own in the same slot (the submit
+// lease, the unsure marker, the verification decisions <prefix>verify:{<id>}).
 //
 // # Durability across a failover
 //

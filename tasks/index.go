@@ -21,9 +21,8 @@ const (
 	// maxListRounds bounds the index reads of one List call when stale
 	// entries make it skip records.
 	maxListRounds = 10
-	// orphanGrace is how long Reindex leaves an open-index entry without a
-	// record alone: Create adds the entry a moment before the record.
-	orphanGrace = time.Minute
+	// defaultOrphanGrace is StoreConfig.OrphanGrace's default.
+	defaultOrphanGrace = time.Minute
 )
 
 // The index keys. Each is a sorted set of ids scored by the record's
@@ -102,8 +101,9 @@ func (s *Store) writeIndexes(ctx context.Context, rec *Record) error {
 // Reindex repairs the index entries of one record from the record itself, for
 // the sweeper: it adds what is missing and removes what is stale. For an id
 // without a record (a Create that crashed between the open index and the
-// record), it removes the id from every index once the entry is older than a
-// minute, and returns ErrNotFound. A Reindex racing an Update can leave a
+// record), it removes the id from every index once Redis's own clock says
+// OrphanGrace has passed since Reindex first saw it so (the caller's clock
+// plays no part), and returns ErrNotFound. A Reindex racing an Update can leave a
 // stale entry behind; readers check the record, and the next Reindex repairs
 // it.
 func (s *Store) Reindex(ctx context.Context, id string) (*Record, error) {
@@ -121,12 +121,13 @@ func (s *Store) Reindex(ctx context.Context, id string) (*Record, error) {
 }
 
 func (s *Store) dropOrphan(ctx context.Context, id string) error {
-	score, err := s.rdb.ZScore(ctx, s.openKey(), id).Result()
-	switch {
-	case err == nil && s.now().Sub(time.UnixMilli(int64(score))) < orphanGrace:
-		return ErrNotFound // a Create may be in flight
-	case err != nil && !errors.Is(err, redis.Nil):
+	old, err := orphanScript.Run(ctx, s.rdb, []string{s.orphanKey(id), s.RecordKey(id)},
+		s.cfg.OrphanGrace.Milliseconds(), (10 * s.cfg.OrphanGrace).Milliseconds()).Int()
+	if err != nil {
 		return fmt.Errorf("tasks: reindex %s: %w", id, err)
+	}
+	if old == 0 {
+		return ErrNotFound // first seen just now, or a Create may be in flight
 	}
 	err = s.pipelined(ctx, func(p redis.Pipeliner) {
 		p.ZRem(ctx, s.createdKey(), id)
@@ -140,6 +141,32 @@ func (s *Store) dropOrphan(ctx context.Context, id string) error {
 	}
 	return ErrNotFound
 }
+
+// orphanKey marks when Reindex first saw id without a record, by Redis's
+// clock; it shares the record's hash tag.
+func (s *Store) orphanKey(id string) string { return s.cfg.KeyPrefix + "orphan:{" + id + "}" }
+
+// orphanScript ages an index entry without a record by Redis's own clock,
+// never a caller's (a worker whose clock runs ahead must not drop a live
+// record). KEYS: the orphan mark, the record. ARGV: the grace and the mark's
+// lifetime, in ms. It returns 1 when the record is still missing at least
+// the grace after the mark was set (the mark is then cleared), else 0,
+// setting the mark on a first sighting.
+var orphanScript = redis.NewScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+if redis.call('EXISTS', KEYS[2]) == 1 then
+	redis.call('DEL', KEYS[1])
+	return 0
+end
+local seen = redis.call('GET', KEYS[1])
+if not seen then
+	redis.call('SET', KEYS[1], now, 'PX', ARGV[2])
+	return 0
+end
+if now - tonumber(seen) < tonumber(ARGV[1]) then return 0 end
+redis.call('DEL', KEYS[1])
+return 1`)
 
 // ListOptions selects a page of records.
 type ListOptions struct {

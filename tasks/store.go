@@ -43,6 +43,11 @@ type StoreConfig struct {
 	// the record is already written, and Reindex (the sweeper) repairs the
 	// indexes. Default: ignore.
 	IndexErrorFunc func(id string, err error)
+	// OrphanGrace is how long Reindex leaves an open-index entry without a
+	// record alone (Create adds the entry a moment before the record). It is
+	// measured by Redis's own clock between two sightings, never by the
+	// clock of the process that calls Reindex. Default 1m.
+	OrphanGrace time.Duration
 	// MinReplicas, when above 0, makes the writes a promise rests on wait
 	// for that many replicas to confirm them (Redis WAIT, on the connection
 	// that wrote): Create, every transition into a terminal state, every
@@ -80,6 +85,9 @@ func NewStore(rdb redis.UniversalClient, cfg StoreConfig) *Store {
 	}
 	if cfg.EventsMaxLen <= 0 {
 		cfg.EventsMaxLen = 100000
+	}
+	if cfg.OrphanGrace <= 0 {
+		cfg.OrphanGrace = defaultOrphanGrace
 	}
 	return &Store{rdb: rdb, cfg: cfg}
 }
