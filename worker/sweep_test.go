@@ -163,9 +163,10 @@ func TestSweepThatReachesItsTimeLimitContinuesWhereItStopped(t *testing.T) {
 	for range 5 {
 		ids = append(ids, h.newPayout())
 	}
-	// A deadline inside the margin: each sweep walks one page, then stops.
+	// A deadline inside the margin: the time limit has passed from the start,
+	// so each sweep walks one page, then stops (while its context still lives).
 	sweepOnce := func() {
-		ctx, cancel := context.WithTimeout(context.Background(), sweepMargin+time.Millisecond)
+		ctx, cancel := context.WithTimeout(context.Background(), sweepMargin-time.Second)
 		defer cancel()
 		if err := h.p.HandleSweep(ctx, nil); err != nil {
 			t.Fatalf("sweep: %v", err)
