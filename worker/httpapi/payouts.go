@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strconv"
@@ -113,9 +114,10 @@ func listOptions(r *http.Request) (tasks.ListOptions, error) {
 	return opt, nil
 }
 
-// handleRetryPayout re-drives a non-terminal payout now. The body, if any,
-// must be an empty JSON object.
-func handleRetryPayout(p *worker.Pipeline) http.Handler {
+// handleAction serves an operator action on one payout (retry, cancel):
+// the body, if any, must be an empty JSON object; the answer is the record.
+// done names the action in the access log's companion line.
+func handleAction(done string, act func(ctx context.Context, id string) (*tasks.Record, error)) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		var empty struct{}
 		if err := decodeJSON(w, r, &empty, true); err != nil {
@@ -123,34 +125,24 @@ func handleRetryPayout(p *worker.Pipeline) http.Handler {
 			return
 		}
 		id := r.PathValue("third_party_id")
-		rec, err := p.Retry(r.Context(), id)
+		rec, err := act(r.Context(), id)
 		if err != nil {
 			writeError(w, r, err)
 			return
 		}
-		zerolog.Ctx(r.Context()).Info().Str("third_party_id", id).Str("state", string(rec.State)).Msg("operator retry")
+		zerolog.Ctx(r.Context()).Info().Str("third_party_id", id).Str("state", string(rec.State)).Msg(done)
 		writeJSON(w, http.StatusOK, rec)
 	})
 }
 
+// handleRetryPayout re-drives a non-terminal payout now.
+func handleRetryPayout(p *worker.Pipeline) http.Handler {
+	return handleAction("operator retry", p.Retry)
+}
+
 // handleCancelPayout withdraws a payout that provably never reached Cregis.
-// The body, if any, must be an empty JSON object.
 func handleCancelPayout(p *worker.Pipeline) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var empty struct{}
-		if err := decodeJSON(w, r, &empty, true); err != nil {
-			writeError(w, r, err)
-			return
-		}
-		id := r.PathValue("third_party_id")
-		rec, err := p.Cancel(r.Context(), id)
-		if err != nil {
-			writeError(w, r, err)
-			return
-		}
-		zerolog.Ctx(r.Context()).Info().Str("third_party_id", id).Str("state", string(rec.State)).Msg("payout canceled")
-		writeJSON(w, http.StatusOK, rec)
-	})
+	return handleAction("payout canceled", p.Cancel)
 }
 
 // handleResolvePayout settles an unconfirmed payout with the cid an
