@@ -115,7 +115,6 @@ func readRows(ctx context.Context, r *csv.Reader, header []string) ([]csvRow, []
 		if errors.Is(err, io.EOF) {
 			return rows, bad, nil
 		}
-		line, _ := r.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
 			if !errors.As(err, &pe) {
@@ -124,6 +123,7 @@ func readRows(ctx context.Context, r *csv.Reader, header []string) ([]csvRow, []
 			bad = append(bad, rowProblem{Line: pe.Line, Code: "invalid_csv", Message: pe.Err.Error()})
 			continue
 		}
+		line, _ := r.FieldPos(0)
 		row, p := parseRow(ctx, line, header, fields, seen)
 		if p != nil {
 			bad = append(bad, *p)
