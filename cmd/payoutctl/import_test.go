@@ -64,18 +64,19 @@ func TestImportOf10000RowsRefusesBadRowsThenResumesAfterAnInterruption(t *testin
 	}
 
 	ctx, cancel := context.WithCancel(context.Background())
-	l.onPost = func(n int64) {
+	cancelAt := func(n int64) {
 		if n == 5000 {
 			cancel()
 		}
 	}
+	l.onPost.Store(&cancelAt)
 	code, stdout, _ = l.cli(ctx, "import", "-json", "-skip-invalid", path)
 	first := decodeSummary(t, stdout)
 	if code != 1 || first.Accepted == 0 || first.Accepted >= valid {
 		t.Fatalf("interrupted run: got exit %d, %d accepted; want exit 1 and part of %d", code, first.Accepted, valid)
 	}
 
-	l.onPost = nil
+	l.onPost.Store(nil)
 	start := time.Now()
 	code, stdout, stderr := l.cli(context.Background(), "import", "-json", "-skip-invalid", path)
 	second := decodeSummary(t, stdout)

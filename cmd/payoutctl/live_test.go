@@ -25,8 +25,9 @@ type live struct {
 	url   string
 	store *tasks.Store
 	posts atomic.Int64 // POST /v1/payouts received
-	// onPost, if set, runs before each POST /v1/payouts is served.
-	onPost func(n int64)
+	// onPost, if set, runs before each POST /v1/payouts is served (requests
+	// of an interrupted run may still be served while a test replaces it).
+	onPost atomic.Pointer[func(n int64)]
 }
 
 func newLive(t *testing.T) *live {
@@ -51,8 +52,8 @@ func newLive(t *testing.T) *live {
 	l := &live{store: store}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost && r.URL.Path == "/v1/payouts" {
-			if n := l.posts.Add(1); l.onPost != nil {
-				l.onPost(n)
+			if n, f := l.posts.Add(1), l.onPost.Load(); f != nil {
+				(*f)(n)
 			}
 		}
 		h.ServeHTTP(w, r)
