@@ -34,13 +34,19 @@ var commands = map[string]command{
 	"retry":   cmdRetry,
 	"resolve": cmdResolve,
 	"cancel":  cmdCancel,
+	"import":  cmdImport,
+	"watch":   cmdWatch,
+	"stats":   cmdStats,
+	"resend":  cmdResend,
 }
 
 // errUsage marks a mistake in the command line (exit status 2).
 var errUsage = errors.New("usage")
 
 // run executes one payoutctl invocation and returns the exit status: 0 on
-// success, 1 when the call failed, 2 for a usage error.
+// success, 1 when the call failed (or, for import, a row was not enqueued as
+// written), 2 for a usage error, 3 when import found invalid rows and sent
+// nothing, 4 when watch saw the payout end in a state other than succeeded.
 func run(ctx context.Context, env environment) int {
 	fs := flag.NewFlagSet("payoutctl", flag.ContinueOnError)
 	fs.SetOutput(env.stderr)
@@ -60,11 +66,21 @@ func run(ctx context.Context, env environment) int {
 		fs.Usage()
 		return 2
 	}
+	if wantsHelp(fs.Args()[1:]) {
+		fmt.Fprintf(env.stdout, "usage: payoutctl %s %s\n\n%s\n", name, cmd.usage, cmd.help)
+		return 0
+	}
 	c := &client{base: *url, token: *token, http: &http.Client{Timeout: *timeout}}
 	err := cmd.run(ctx, c, fs.Args()[1:], env)
 	switch {
 	case err == nil:
 		return 0
+	case errors.Is(err, errInvalidRows):
+		fmt.Fprintf(env.stderr, "payoutctl %s: %v\n", name, err)
+		return exitInvalidRows
+	case errors.Is(err, errNotSucceeded):
+		fmt.Fprintf(env.stderr, "payoutctl %s: %v\n", name, err)
+		return exitNotSucceeded
 	case errors.Is(err, errUsage):
 		fmt.Fprintf(env.stderr, "payoutctl %s: %v\nusage: payoutctl %s %s\n", name, err, name, cmd.usage)
 		return 2
@@ -93,4 +109,9 @@ func defaultString(v, def string) string {
 		return def
 	}
 	return v
+}
+
+// wantsHelp reports whether a subcommand's first argument asks for its help.
+func wantsHelp(args []string) bool {
+	return len(args) > 0 && (args[0] == "-h" || args[0] == "-help" || args[0] == "--help")
 }

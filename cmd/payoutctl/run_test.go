@@ -75,6 +75,7 @@ func TestCommandsSendTheDocumentedRequests(t *testing.T) {
 		{"list passes the filters", []string{"list", "-state", "unconfirmed", "-limit", "5", "-cursor", "xyz"}, "", "/v1/payouts", "cursor=xyz&limit=5&state=unconfirmed", nil, "GET"},
 		{"retry posts to the payout's retry", []string{"retry", "p-3"}, "", "/v1/payouts/p-3/retry", "", map[string]any{}, "POST"},
 		{"cancel posts to the payout's cancel", []string{"cancel", "p-5"}, "", "/v1/payouts/p-5/cancel", "", map[string]any{}, "POST"},
+		{"resend posts to the payout's webhook", []string{"resend", "p-6"}, "", "/v1/payouts/p-6/webhook", "", map[string]any{}, "POST"},
 		{"resolve posts the cid as a string", []string{"resolve", "p-4", "9007199254740993"}, "", "/v1/payouts/p-4/resolve", "", map[string]any{"cid": "9007199254740993"}, "POST"},
 	}
 	for _, tt := range tests {
@@ -134,6 +135,11 @@ func TestUsageMistakesExitTwoWithoutCallingPayoutd(t *testing.T) {
 		{"cancel without an id", []string{"cancel"}},
 		{"enqueue without a request", []string{"enqueue"}},
 		{"list with a stray argument", []string{"list", "extra"}},
+		{"import without a file", []string{"import"}},
+		{"import with no concurrency", []string{"import", "-concurrency", "0", "f.csv"}},
+		{"watch without an id", []string{"watch"}},
+		{"resend without an id", []string{"resend"}},
+		{"stats with an argument", []string{"stats", "x"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {

@@ -78,7 +78,7 @@ func (a *app) assemble(cc *cregis.Client) error {
 		SubmitTimeout: a.cfg.submitTimeout(), EnqueueErrorFunc: a.enqueueFailed})
 	a.handler, err = httpapi.New(httpapi.Config{
 		API: a.cfg.has(roleAPI), Producer: producer, Store: store, Pipeline: p, Cregis: cc,
-		Tokens: tokens(a.cfg.APITokens), Monitor: a.monitorConfig(), Gatherer: reg, Metrics: m,
+		Inspector: a.inspector, Queues: a.queues, Tokens: tokens(a.cfg.APITokens), Monitor: a.monitorConfig(), Gatherer: reg, Metrics: m,
 		ReadyFunc: a.ready, Logger: a.log,
 	})
 	if err != nil {

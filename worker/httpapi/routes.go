@@ -36,6 +36,7 @@ func (h *Handler) routes() []route {
 		rs = append(rs,
 			route{"POST", "/v1/payouts", token, handleCreatePayout(c.Producer)},
 			route{"GET", "/v1/payouts", token, handleListPayouts(c.Store)},
+			route{"GET", "/v1/stats", token, handleStats(c.Store, c.Inspector, c.Queues)},
 			route{"GET", "/v1/payouts/{third_party_id}", token, handleGetPayout(c.Store)},
 			route{"POST", "/v1/payouts/{third_party_id}/retry", token, handleRetryPayout(c.Pipeline)},
 			route{"POST", "/v1/payouts/{third_party_id}/resolve", token, handleResolvePayout(c.Pipeline)},

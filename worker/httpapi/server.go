@@ -28,6 +28,12 @@ type Config struct {
 	Pipeline *worker.Pipeline
 	// Cregis verifies callbacks (ParseCallback: signature and pid).
 	Cregis *cregis.Client
+	// Inspector reads asynq's queue sizes for GET /v1/stats. Default nil:
+	// the stats carry no queues and held is 0.
+	Inspector *asynq.Inspector
+	// Queues names the queues GET /v1/stats reports. Default: the zero
+	// value, no queues.
+	Queues tasks.Queues
 	// Tokens are the bearer tokens accepted on /v1.
 	Tokens []string
 	// Monitor configures the Asynq web UI at /monitoring. Default: off.
