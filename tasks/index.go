@@ -122,7 +122,7 @@ func (s *Store) Reindex(ctx context.Context, id string) (*Record, error) {
 
 func (s *Store) dropOrphan(ctx context.Context, id string) error {
 	old, err := orphanScript.Run(ctx, s.rdb, []string{s.orphanKey(id), s.RecordKey(id)},
-		s.cfg.OrphanGrace.Milliseconds(), (10 * s.cfg.OrphanGrace).Milliseconds()).Int()
+		s.cfg.OrphanGrace.Milliseconds(), max(10*s.cfg.OrphanGrace, time.Hour).Milliseconds()).Int()
 	if err != nil {
 		return fmt.Errorf("tasks: reindex %s: %w", id, err)
 	}

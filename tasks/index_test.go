@@ -172,7 +172,7 @@ func TestStoreReindex(t *testing.T) {
 	})
 	t.Run("DropsAnOrphanOnlyOnceRedisSaysItIsOld", func(t *testing.T) {
 		f := newStoreFixture(t)
-		s := NewStore(f.rdb, StoreConfig{KeyPrefix: f.cfg.KeyPrefix, NowFunc: f.clock.Now, OrphanGrace: 300 * time.Millisecond})
+		s := NewStore(f.rdb, StoreConfig{KeyPrefix: f.cfg.KeyPrefix, NowFunc: f.clock.Now, OrphanGrace: time.Second})
 		f.rdb.ZAdd(f.ctx, s.openKey(), redis.Z{Score: float64(f.clock.Now().UnixMilli()), Member: "ghost"})
 		// The sweeper's clock runs a day ahead: it proves nothing.
 		f.clock.Advance(24 * time.Hour)
@@ -182,7 +182,7 @@ func TestStoreReindex(t *testing.T) {
 			}
 			assertMembers(t, f, s.openKey(), "ghost") // a Create may be in flight
 		}
-		time.Sleep(300 * time.Millisecond) // Redis's clock must move on: there is no event to await
+		time.Sleep(time.Second) // Redis's clock must move on: there is no event to await
 		if _, err := s.Reindex(f.ctx, "ghost"); !errors.Is(err, ErrNotFound) {
 			t.Fatalf("got %v, want ErrNotFound", err)
 		}
