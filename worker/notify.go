@@ -242,8 +242,10 @@ func (p *Pipeline) ResendWebhook(ctx context.Context, id string) (*tasks.Deliver
 	if len(all) == 0 {
 		return nil, ErrNoEvent
 	}
-	d, err := p.cfg.Store.UpdateDelivery(ctx, id, all[len(all)-1].Event, func(x *tasks.Delivery) error {
-		if x.Done() {
+	latest := all[len(all)-1]
+	over := latest.Done() || p.roundArchived(latest)
+	d, err := p.cfg.Store.UpdateDelivery(ctx, id, latest.Event, func(x *tasks.Delivery) error {
+		if x.Done() || over && x.Round == latest.Round {
 			x.Round, x.DeliveredAt, x.Exhausted = x.Round+1, nil, false
 		}
 		return nil
@@ -256,4 +258,12 @@ func (p *Pipeline) ResendWebhook(ctx context.Context, id string) (*tasks.Deliver
 	}
 	d.Body = nil
 	return d, nil
+}
+
+// roundArchived reports whether the task of d's current round is archived
+// although d is not marked over: its last attempt could not be recorded, or
+// the task failed before it reached the receiver.
+func (p *Pipeline) roundArchived(d *tasks.Delivery) bool {
+	info, err := p.cfg.Inspector.GetTaskInfo(p.cfg.Queues.Notify, tasks.NotifyTaskID(d.ID, d.Round))
+	return err == nil && info.State == asynq.TaskStateArchived
 }

@@ -429,6 +429,27 @@ func TestWebhookDelivery(t *testing.T) {
 		eventually(t, 10*time.Second, func() bool { return len(recv.deliveries()) == tasks.NotifyMaxRetry+3 }, "a delivered event is re-sent on request too")
 	})
 
+	t.Run("AnArchivedRoundNotMarkedOverCanStillBeResent", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t, nil)
+		recv := newWebhookReceiver(t, http.StatusOK)
+		id := h.settled(recv.url) // its round 0 task is pending
+		if err := h.insp.ArchiveTask(h.queues.Notify, notifyTaskID(id, "succeeded")); err != nil {
+			t.Fatal(err) // as if its last attempt could not be recorded
+		}
+		re, err := h.p.ResendWebhook(ctx, id)
+		if err != nil || re.Round != 1 {
+			t.Fatalf("resend: %+v, %v; want round 1", re, err)
+		}
+		task, _ := tasks.NewNotifyTask(h.queues, id, "succeeded", 1, time.Minute)
+		if err := h.p.HandleNotify(ctx, task); err != nil {
+			t.Fatal(err)
+		}
+		if len(recv.deliveries()) != 1 || h.delivery(id, "succeeded").DeliveredAt == nil {
+			t.Error("the resent round was not delivered")
+		}
+	})
+
 	t.Run("ATaskFromBeforeEventsEnsuresItsEvent", func(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t, nil)
