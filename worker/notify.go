@@ -149,27 +149,32 @@ func (p *Pipeline) ensureIfFound(ctx context.Context, rec *tasks.Record) error {
 	return p.ensureNotify(ctx, rec)
 }
 
-// recordAttempt writes an attempt's outcome to the delivery, counts it and
-// returns the error for asynq. A delivered event whose record could not be
-// written is not retried (a retry would deliver it again).
+// recordAttempt writes an attempt's outcome to the delivery, counts and logs
+// it, and returns the error for asynq. A delivered event whose delivery
+// could not be written is not retried (a retry would deliver it again).
 func (p *Pipeline) recordAttempt(ctx context.Context, rec *tasks.Record, d *tasks.Delivery, status int, derr error) error {
 	now, last := p.now().UTC(), derr != nil && lastAttempt(ctx, derr)
-	_, err := p.cfg.Store.UpdateDelivery(context.WithoutCancel(ctx), rec.ThirdPartyID, d.Event, func(x *tasks.Delivery) error {
+	wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
+	defer cancel()
+	_, err := p.cfg.Store.UpdateDelivery(wctx, rec.ThirdPartyID, d.Event, func(x *tasks.Delivery) error {
 		x.Attempts, x.LastStatus, x.LastAttemptAt, x.LastError = x.Attempts+1, status, &now, ""
-		switch {
-		case derr == nil:
+		if derr == nil {
 			x.DeliveredAt = &now
-		case last:
-			x.Exhausted, x.LastError = true, derr.Error()
-		default:
-			x.LastError = derr.Error()
+		} else {
+			x.Exhausted, x.LastError = last, derr.Error()
 		}
 		return nil
 	})
 	p.countDelivery(d.Event, derr, last)
+	p.logAttempt(ctx, rec, d, status, derr, last, err)
+	return derr
+}
+
+// logAttempt logs a webhook attempt; werr is the failure to record it.
+func (p *Pipeline) logAttempt(ctx context.Context, rec *tasks.Record, d *tasks.Delivery, status int, derr error, last bool, werr error) {
 	log := p.recLog(ctx, rec).With().Str("event", d.Event).Str("webhook_id", d.ID).Int("status", status).Logger()
-	if err != nil {
-		log.Warn().Err(err).Msg("could not record the webhook attempt")
+	if werr != nil {
+		log.Warn().Err(werr).Msg("could not record the webhook attempt")
 	}
 	switch {
 	case derr == nil:
@@ -179,7 +184,6 @@ func (p *Pipeline) recordAttempt(ctx context.Context, rec *tasks.Record, d *task
 	default:
 		log.Warn().Err(derr).Msg("webhook not delivered; retrying")
 	}
-	return derr
 }
 
 // lastAttempt reports whether a failed attempt was the round's last: asynq
