@@ -41,6 +41,8 @@
 //	payoutd:payouts:created        sorted set of every id, scored by created_at (ms)
 //	payoutd:payouts:state:<state>  sorted set of the ids in <state>, same score
 //	payoutd:payouts:open           sorted set of non-terminal ids, same score
+//	payoutd:webhooks:{<id>}        hash of webhook event name to its Delivery JSON
+//	                               (body, attempts, outcome), in the record's slot
 //	payoutd:events                 stream of state transitions (see Store.EventsKey)
 //	payoutd:coins                  the Cregis coin list and when it was fetched (CoinCache)
 //	payoutd:sync:{<id>}            a 10 s marker Store.Sync writes in the record's

@@ -50,7 +50,12 @@ type Record struct {
 	Hints         []Hint         `json:"hints,omitempty"`    // claims from outside awaiting a query (see Hint)
 	CreatedAt     time.Time      `json:"created_at"`
 	UpdatedAt     time.Time      `json:"updated_at"`
-	History       []Transition   `json:"history"`
+	// Version counts the record's writes: 1 at creation, incremented by the
+	// store on every write, so it strictly increases across a payout's
+	// webhooks and a receiver can drop a stale, reordered delivery. Records
+	// written before it existed decode as 0.
+	Version int64        `json:"version"`
+	History []Transition `json:"history"`
 }
 
 // Transition is one entry of a record's history.

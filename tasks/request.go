@@ -354,6 +354,13 @@ func (r *Request) validateFromAddress() error {
 	return validateAddress("from_address", r.FromAddress)
 }
 
+// ValidateNotifyURL checks u as the intake checks a request's notify_url:
+// nil for "" or a valid URL, else a *ValidationError.
+func ValidateNotifyURL(u string) error {
+	r := Request{NotifyURL: u}
+	return r.validateNotifyURL()
+}
+
 func (r *Request) validateNotifyURL() error {
 	if r.NotifyURL == "" {
 		return nil

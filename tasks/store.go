@@ -179,6 +179,7 @@ func newRecord(req Request, now time.Time) *Record {
 		State:     StateQueued,
 		CreatedAt: now,
 		UpdatedAt: now,
+		Version:   1,
 		History:   []Transition{{At: now, To: StateQueued, Reason: "created"}},
 	}
 }
@@ -341,7 +342,7 @@ func (s *Store) apply(id string, raw []byte, c change) (cur, next *Record, err e
 	if err := checkImmutable(cur, next); err != nil {
 		return nil, nil, err
 	}
-	next.History, next.UpdatedAt = cur.History, cur.UpdatedAt
+	next.History, next.UpdatedAt, next.Version = cur.History, cur.UpdatedAt, cur.Version
 	next.LastError = truncateUTF8(next.LastError, MaxLastErrorLen)
 	if !c.note && bytes.Equal(cur.encode(), next.encode()) {
 		return cur, nil, nil
@@ -349,10 +350,10 @@ func (s *Store) apply(id string, raw []byte, c change) (cur, next *Record, err e
 	return cur, next, s.stamp(cur, next, c)
 }
 
-// stamp sets UpdatedAt and records a state change (or a note) in the history.
+// stamp sets UpdatedAt, increments Version and records a state change (or a note) in the history.
 func (s *Store) stamp(cur, next *Record, c change) error {
 	now := s.now()
-	next.UpdatedAt = now
+	next.UpdatedAt, next.Version = now, cur.Version+1
 	if next.State == cur.State && !c.note && !c.amend {
 		return nil
 	}

@@ -62,9 +62,13 @@ type ConfirmPayload struct {
 	CID          string `json:"cid"` // the hint's cid, a decimal string
 }
 
-// NotifyPayload is the payload of a TypeNotify task.
+// NotifyPayload is the payload of a TypeNotify task: one round of one
+// webhook event's delivery. Tasks enqueued before events existed carry the
+// id alone (Event "").
 type NotifyPayload struct {
 	ThirdPartyID string `json:"third_party_id"`
+	Event        string `json:"event,omitempty"` // see Delivery.Event
+	Round        int    `json:"round,omitempty"` // see Delivery.Round
 }
 
 // Retry budgets of the task types. asynq counts a retry only when the
@@ -81,9 +85,11 @@ const (
 	// PollMaxRetry: a poll continues until the payout is terminal, for the
 	// same reasons as a submit.
 	PollMaxRetry = 1000
-	// NotifyMaxRetry bounds deliveries to a producer's notify_url, which is
-	// not ours to wait on forever (the events stream and the API remain).
-	NotifyMaxRetry = 25
+	// NotifyMaxRetry bounds the retries of one round of a webhook delivery:
+	// 16 attempts over about 24 hours (the schedule is the worker's). A
+	// receiver is not ours to wait on forever; an exhausted event can be
+	// re-sent.
+	NotifyMaxRetry = 15
 )
 
 // NewSubmitTask returns a submit task with its default options: queue, a
@@ -105,12 +111,16 @@ func NewPollTask(q Queues, id string, seq int64, delay, timeout time.Duration) (
 		asynq.Timeout(timeout), asynq.MaxRetry(PollMaxRetry), asynq.Retention(0))
 }
 
-// NewNotifyTask returns a task that delivers a settled payout's outcome to its
-// notify_url, with TaskID "notify:"+id (one delivery per payout).
-func NewNotifyTask(q Queues, id string, timeout time.Duration) (*asynq.Task, error) {
-	return newTask(TypeNotify, id, NotifyPayload{ThirdPartyID: id},
-		asynq.Queue(q.Notify), asynq.TaskID(NotifyTaskID(id)), asynq.Timeout(timeout),
-		asynq.MaxRetry(NotifyMaxRetry), asynq.Retention(0))
+// NewNotifyTask returns a task that delivers round round of payout id's
+// webhook event, with TaskID NotifyTaskID(WebhookEventID(id, event), round):
+// one task per event and round.
+func NewNotifyTask(q Queues, id, event string, round int, timeout time.Duration) (*asynq.Task, error) {
+	if event == "" {
+		return nil, fmt.Errorf("tasks: new %s task: no event", TypeNotify)
+	}
+	return newTask(TypeNotify, id, NotifyPayload{ThirdPartyID: id, Event: event, Round: round},
+		asynq.Queue(q.Notify), asynq.TaskID(NotifyTaskID(WebhookEventID(id, event), round)),
+		asynq.Timeout(timeout), asynq.MaxRetry(NotifyMaxRetry), asynq.Retention(0))
 }
 
 // NewConfirmTask returns a task that queries the cid a hint names, on the
@@ -152,8 +162,10 @@ func PollTaskID(id string, seq int64) string { return "poll:" + id + ":" + strco
 // ConfirmTaskID is the TaskID of the confirm task of a hint about cid.
 func ConfirmTaskID(id, cid string) string { return "confirm:" + id + ":" + cid }
 
-// NotifyTaskID is the TaskID of a payout's notify task.
-func NotifyTaskID(id string) string { return "notify:" + id }
+// NotifyTaskID is the TaskID of round round of a webhook event's delivery.
+func NotifyTaskID(eventID string, round int) string {
+	return "notify:" + eventID + ":" + strconv.Itoa(round)
+}
 
 func newTask(typ, id string, payload any, opts ...asynq.Option) (*asynq.Task, error) {
 	if !validThirdPartyID(id) {

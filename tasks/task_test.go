@@ -57,9 +57,9 @@ func TestTaskConstructors(t *testing.T) {
 		{"poll is one task per sequence, due after its delay",
 			func() (*asynq.Task, error) { return NewPollTask(q, "order-1", 7, time.Hour, time.Minute) },
 			TypePoll, q.Poll, "poll:order-1:7", PollMaxRetry, true},
-		{"notify is one delivery per payout",
-			func() (*asynq.Task, error) { return NewNotifyTask(q, "order-1", time.Minute) },
-			TypeNotify, q.Notify, "notify:order-1", NotifyMaxRetry, false},
+		{"notify is one task per event and round",
+			func() (*asynq.Task, error) { return NewNotifyTask(q, "order-1", "succeeded", 2, time.Minute) },
+			TypeNotify, q.Notify, "notify:" + WebhookEventID("order-1", "succeeded") + ":2", NotifyMaxRetry, false},
 	}
 	for _, tc := range cases {
 		t.Run(tc.desc, func(t *testing.T) {
@@ -110,7 +110,7 @@ func TestTaskConstructorsRefuseABadID(t *testing.T) {
 		if _, err := NewPollTask(q, id, 1, 0, time.Minute); err == nil {
 			t.Errorf("NewPollTask(%q): got nil, want an error", id)
 		}
-		if _, err := NewNotifyTask(q, id, time.Minute); err == nil {
+		if _, err := NewNotifyTask(q, id, "failed", 0, time.Minute); err == nil {
 			t.Errorf("NewNotifyTask(%q): got nil, want an error", id)
 		}
 	}
@@ -126,8 +126,8 @@ func TestParseRoundTrips(t *testing.T) {
 	if err != nil || p.ThirdPartyID != "order-1" || p.Seq != 9 {
 		t.Fatalf("ParsePoll: got %+v, %v", p, err)
 	}
-	n, err := ParseNotify(must(NewNotifyTask(q, "order-1", time.Minute)))
-	if err != nil || n.ThirdPartyID != "order-1" {
+	n, err := ParseNotify(must(NewNotifyTask(q, "order-1", "held", 1, time.Minute)))
+	if err != nil || n.ThirdPartyID != "order-1" || n.Event != "held" || n.Round != 1 {
 		t.Fatalf("ParseNotify: got %+v, %v", n, err)
 	}
 }

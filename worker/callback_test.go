@@ -320,14 +320,14 @@ func TestApplyCallback(t *testing.T) {
 			_ = broken.HandleConfirm(ctx, t)
 			return h.get(id).State == tasks.StateSucceeded
 		}, "the confirmation never recorded the outcome")
-		if h.taskState(h.queues.Notify, tasks.NotifyTaskID(id)) != 0 {
+		if h.taskState(h.queues.Notify, notifyTaskID(id, "succeeded")) != 0 {
 			t.Fatal("the notify task exists although its enqueue failed")
 		}
 		// An operator re-pushes the callback from the Cregis client.
 		if _, err := h.p.ApplyCallback(ctx, cb); err != nil {
 			t.Fatalf("replay: %v", err)
 		}
-		if h.taskState(h.queues.Notify, tasks.NotifyTaskID(id)) == 0 {
+		if h.taskState(h.queues.Notify, notifyTaskID(id, "succeeded")) == 0 {
 			t.Error("the replay found the outcome recorded and stopped there: no notify task, and nothing else will enqueue it")
 		}
 	})

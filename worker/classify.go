@@ -230,10 +230,30 @@ func jitter(d time.Duration) time.Duration {
 	return d + rand.N(d/5+1)
 }
 
-// retryDelay is asynq's RetryDelayFunc.
-func retryDelay(failures int, err error, _ *asynq.Task) time.Duration {
+// webhookSchedule is the wait after each failed attempt of a webhook
+// delivery round: with tasks.NotifyMaxRetry (15) retries, 16 attempts over
+// about 24 hours (the waits add up to 24h07m35s, before jitter). asynq keeps each
+// retry in Redis, so the schedule survives restarts.
+var webhookSchedule = []time.Duration{
+	5 * time.Second, 30 * time.Second, 2 * time.Minute, 5 * time.Minute, 10 * time.Minute,
+	20 * time.Minute, 30 * time.Minute, time.Hour, time.Hour, 2 * time.Hour,
+	2 * time.Hour, 3 * time.Hour, 4 * time.Hour, 4 * time.Hour, 6 * time.Hour,
+}
+
+// webhookDelay is the wait after a webhook round's failures-th retry
+// (0-based), with a tenth of jitter.
+func webhookDelay(failures int) time.Duration {
+	d := webhookSchedule[min(max(failures, 0), len(webhookSchedule)-1)]
+	return d + rand.N(d/10+1)
+}
+
+// retryDelay is asynq's RetryDelayFunc. A failed webhook attempt waits on
+// webhookSchedule; every other error on its class's policy.
+func retryDelay(failures int, err error, t *asynq.Task) time.Duration {
 	pol := classify(err)
 	switch {
+	case pol.Failure && t != nil && t.Type() == tasks.TypeNotify:
+		return webhookDelay(failures)
 	case pol.Class == classRateLimited:
 		return pol.Delay + rand.N(rateLimitJitter)
 	case pol.Delay > 0:

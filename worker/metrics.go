@@ -122,3 +122,20 @@ func (p *Pipeline) setGauges(c *sweepCounts) {
 	m.Unconfirmed.Set(float64(c.byState[tasks.StateUnconfirmed]))
 	m.Stuck.Set(float64(c.stuck))
 }
+
+// countDelivery counts a webhook attempt: delivered or failed, and
+// exhausted when it was its round's last.
+func (p *Pipeline) countDelivery(event string, err error, last bool) {
+	m := p.cfg.Metrics
+	if m == nil {
+		return
+	}
+	if err == nil {
+		m.Webhooks.WithLabelValues(event, "delivered").Inc()
+		return
+	}
+	m.Webhooks.WithLabelValues(event, "failed").Inc()
+	if last {
+		m.Webhooks.WithLabelValues(event, "exhausted").Inc()
+	}
+}

@@ -45,4 +45,7 @@ func TestEveryCountedLabelIsKnownAtStartUp(t *testing.T) {
 			t.Errorf("verification result %s is counted but not in metrics.VerificationResults", r)
 		}
 	}
+	if !slices.Equal(WebhookEvents, metrics.WebhookEvents) {
+		t.Errorf("webhook events %v, metrics.WebhookEvents %v; want the same", WebhookEvents, metrics.WebhookEvents)
+	}
 }

@@ -66,10 +66,14 @@ type Config struct {
 	// SubmitTimeout is the timeout of the submit tasks the worker enqueues
 	// again (sweeper, operator retry). Default 60s, as tasks.ProducerConfig.
 	SubmitTimeout time.Duration
-	// WebhookSecret signs the webhooks sent to a request's notify_url
-	// (HMAC-SHA256, header Payoutd-Signature). Default "": webhooks are sent
-	// unsigned.
-	WebhookSecret string
+	// NotifyURL is where the webhooks of a payout without a notify_url go
+	// (an absolute http or https URL). Default "": such payouts send none.
+	NotifyURL string
+	// WebhookSecrets sign every webhook, per Standard Webhooks: each is
+	// "whsec_" and a base64 key, and each adds a "v1,<signature>" to the
+	// webhook-signature header. At most two: the current and, during a
+	// rotation, the next. Default none: webhooks are sent unsigned.
+	WebhookSecrets []string
 	// WebhookClient sends the webhooks. Default: a client with a 10s timeout
 	// that does not follow redirects.
 	WebhookClient *http.Client
@@ -146,6 +150,10 @@ func (cfg Config) validate() error {
 		return errors.New("worker: Config.RateLimit must not be negative")
 	case cfg.CregisTimeout < 0 || cfg.SubmitTimeout < 0 || cfg.StuckAfter < 0 || cfg.NotFoundAfter < 0 || cfg.RecordRetention < 0:
 		return errors.New("worker: Config durations must not be negative")
+	case checkNotifyURL(cfg.NotifyURL) != nil:
+		return checkNotifyURL(cfg.NotifyURL)
+	case checkWebhookSecrets(cfg.WebhookSecrets) != nil:
+		return checkWebhookSecrets(cfg.WebhookSecrets)
 	case cfg.SubmitTimeout <= cfg.CregisTimeout:
 		return fmt.Errorf("worker: Config.SubmitTimeout (%s) must exceed CregisTimeout (%s): the create call must end before its task does", cfg.SubmitTimeout, cfg.CregisTimeout)
 	}
@@ -206,3 +214,11 @@ func orDefault[T comparable](v, def T) T {
 }
 
 func noRedirects(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
+// checkNotifyURL checks Config.NotifyURL as the intake checks a notify_url.
+func checkNotifyURL(u string) error {
+	if err := tasks.ValidateNotifyURL(u); err != nil {
+		return fmt.Errorf("worker: Config.NotifyURL: %w", err)
+	}
+	return nil
+}

@@ -18,15 +18,21 @@ const retentionBatch = 500
 // per-payout key is added here. Each carries the payout's hash tag {<id>},
 // so they are deleted together in the record's slot (Redis Cluster).
 func (p *Pipeline) payoutKeys(id string) []string {
-	return []string{p.cfg.Store.RecordKey(id), p.leaseKey(id), p.unsureKey(id), p.verificationKey(id)}
+	return []string{p.cfg.Store.RecordKey(id), p.leaseKey(id), p.unsureKey(id), p.verificationKey(id),
+		p.cfg.Store.WebhooksKey(id)}
 }
 
 // payoutTasks lists the queue and TaskID of every task a payout may have
 // left behind (submit, each poll of its sequences, the confirm task of each
-// hint, notify).
-func (p *Pipeline) payoutTasks(rec *tasks.Record) [][2]string {
+// hint, each round of each webhook event).
+func (p *Pipeline) payoutTasks(rec *tasks.Record, deliveries []*tasks.Delivery) [][2]string {
 	q := p.cfg.Queues
-	out := [][2]string{{q.Submit, tasks.SubmitTaskID(rec.ThirdPartyID)}, {q.Notify, tasks.NotifyTaskID(rec.ThirdPartyID)}}
+	out := [][2]string{{q.Submit, tasks.SubmitTaskID(rec.ThirdPartyID)}}
+	for _, d := range deliveries {
+		for round := 0; round <= d.Round; round++ {
+			out = append(out, [2]string{q.Notify, tasks.NotifyTaskID(d.ID, round)})
+		}
+	}
 	for seq := int64(0); seq <= rec.PollSeq; seq++ {
 		out = append(out, [2]string{q.Poll, tasks.PollTaskID(rec.ThirdPartyID, seq)})
 	}
@@ -62,18 +68,22 @@ func (p *Pipeline) sweepRetention(ctx context.Context, c *sweepCounts) error {
 
 // removeRecord removes one settled record and what it left behind.
 func (p *Pipeline) removeRecord(ctx context.Context, id string, before time.Time, c *sweepCounts) error {
+	deliveries, err := p.cfg.Store.Deliveries(ctx, id) // read first: they name its notify tasks
+	if err != nil {
+		return err
+	}
 	rec, err := p.cfg.Store.Remove(ctx, id, before, p.payoutKeys(id)[1:]...)
 	if err != nil || rec == nil {
 		return err
 	}
 	c.removed++
-	return p.deleteTasks(rec)
+	return p.deleteTasks(p.payoutTasks(rec, deliveries))
 }
 
-// deleteTasks deletes rec's tasks that still exist, best-effort.
-func (p *Pipeline) deleteTasks(rec *tasks.Record) error {
+// deleteTasks deletes the tasks (queue, TaskID) that still exist, best-effort.
+func (p *Pipeline) deleteTasks(ts [][2]string) error {
 	var first error
-	for _, t := range p.payoutTasks(rec) {
+	for _, t := range ts {
 		err := p.cfg.Inspector.DeleteTask(t[0], t[1])
 		if err != nil && !errors.Is(err, asynq.ErrTaskNotFound) && !errors.Is(err, asynq.ErrQueueNotFound) && first == nil {
 			first = err

@@ -41,6 +41,10 @@ type ServerConfig struct {
 	// how often due scheduled tasks (polls) are moved to their queue.
 	// Default 1s; benchmarks at a fast clock lower it.
 	TaskCheckInterval time.Duration
+
+	// retryScale, when above 0, multiplies every retry delay: tests run the
+	// webhook schedule in milliseconds.
+	retryScale float64
 }
 
 // Defaults of ServerConfig.
@@ -115,13 +119,22 @@ func (cfg ServerConfig) validate(pc Config) error {
 	return nil
 }
 
+// retryDelay is retryDelay, scaled by ServerConfig.retryScale.
+func (s *Server) retryDelay(n int, err error, t *asynq.Task) time.Duration {
+	d := retryDelay(n, err, t)
+	if s.cfg.retryScale > 0 {
+		d = time.Duration(float64(d) * s.cfg.retryScale)
+	}
+	return d
+}
+
 func (s *Server) asynqConfig() asynq.Config {
 	log := s.p.log
 	return asynq.Config{
 		Concurrency:              s.cfg.Concurrency,
 		Queues:                   s.p.cfg.Queues.Priorities(),
 		StrictPriority:           false,
-		RetryDelayFunc:           retryDelay,
+		RetryDelayFunc:           s.retryDelay,
 		IsFailure:                isFailure,
 		ErrorHandler:             asynq.ErrorHandlerFunc(s.handleError),
 		Logger:                   newAsynqLogger(log),

@@ -82,7 +82,7 @@ func (p *Pipeline) afterCreated(ctx context.Context, rec *tasks.Record) error {
 	case rec.State == tasks.StateSubmitted:
 		return p.ensurePoll(ctx, rec)
 	}
-	return nil // unconfirmed: waits for a callback or an operator's resolve
+	return p.ensureNotify(ctx, rec) // unconfirmed: waits for a callback or an operator's resolve
 }
 
 // attempt is one create attempt's knowledge of the unsure marker.
@@ -294,10 +294,16 @@ func sleep(ctx context.Context, d time.Duration) error {
 
 // hold keeps the record in submitting with LastError and returns a
 // *heldError: retried slowly, without consuming the retry budget.
+// The first hold of a payout sends the "held" webhook event.
 func (p *Pipeline) hold(ctx context.Context, rec *tasks.Record, cerr error, why string) error {
-	p.noteError(ctx, rec, fmt.Sprintf("attempt %d: %s: %v", rec.Attempts, why, cerr))
+	held := p.noteError(ctx, rec, fmt.Sprintf("attempt %d: %s: %v", rec.Attempts, why, cerr))
 	p.recLog(ctx, rec).Error().Err(cerr).Str("code", callCode(cerr)).Bool("config_error", isCreateConfigError(cerr, namedWallet(rec))).
 		Msg("payout held: " + why)
+	if held != nil && held.State == tasks.StateSubmitting {
+		if err := p.ensureEvent(ctx, held, EventHeld); err != nil {
+			p.recLog(ctx, held).Warn().Err(err).Msg("could not enqueue the held webhook; the next hold tries again")
+		}
+	}
 	return &heldError{attempts: rec.Attempts, err: cerr}
 }
 
@@ -309,9 +315,10 @@ func (p *Pipeline) retryCreate(ctx context.Context, rec *tasks.Record, cerr erro
 	return cerr
 }
 
-// noteError sets LastError on a submitting record, best-effort.
-func (p *Pipeline) noteError(ctx context.Context, rec *tasks.Record, msg string) {
-	_, err := p.update(ctx, rec.ThirdPartyID, "", func(r *tasks.Record) error {
+// noteError sets LastError on a submitting record, best-effort, and returns
+// the record as it is then (nil when it could not be read or written).
+func (p *Pipeline) noteError(ctx context.Context, rec *tasks.Record, msg string) *tasks.Record {
+	out, err := p.update(ctx, rec.ThirdPartyID, "", func(r *tasks.Record) error {
 		if r.State == tasks.StateSubmitting {
 			r.LastError = msg
 		}
@@ -319,5 +326,7 @@ func (p *Pipeline) noteError(ctx context.Context, rec *tasks.Record, msg string)
 	})
 	if err != nil && !errors.Is(err, tasks.ErrIllegalTransition) {
 		p.recLog(ctx, rec).Warn().Err(err).Msg("could not note the create attempt's error")
+		return nil
 	}
+	return out
 }

@@ -175,7 +175,7 @@ func (p *Pipeline) sweepOne(ctx context.Context, id string, c *sweepCounts) erro
 	case tasks.StateSubmitted:
 		return c.redriven(p.sweepPoll(ctx, rec))
 	}
-	return nil // unconfirmed: waits for a hint (callback, verification, trade scan) or an operator
+	return p.ensureNotify(ctx, rec) // unconfirmed: waits for a hint (callback, verification, trade scan) or an operator
 }
 
 func (c *sweepCounts) count(rec *tasks.Record, age time.Duration) {

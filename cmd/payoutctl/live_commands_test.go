@@ -55,14 +55,23 @@ func TestStatsShowsTheCountsOfPayoutd(t *testing.T) {
 	}
 }
 
-// The webhook re-send endpoint is added by the webhooks work (issue 10 part
-// 1); until it is on this branch payoutd answers the documented 404 for an
-// unknown route. Tighten to the re-send's answer when it lands.
 func TestResendPostsToThePayoutsWebhook(t *testing.T) {
 	l := newLive(t)
-	code, _, stderr := l.cli(context.Background(), "resend", "r-1")
-	if code != 1 || !strings.Contains(stderr, "HTTP 404: not_found") {
-		t.Errorf("resend: got exit %d stderr %q; want exit 1 with the 404", code, stderr)
+	ctx := context.Background()
+	l.cli(ctx, "enqueue", "-id", "r-1", "-currency", "195@195", "-to", "TA", "-amount", "1", "-notify-url", "https://backend.example/hooks")
+	l.cli(ctx, "enqueue", "-id", "r-2", "-currency", "195@195", "-to", "TA", "-amount", "1")
+	if code, _, stderr := l.cli(ctx, "cancel", "r-1"); code != 0 {
+		t.Fatalf("cancel: exit %d %s", code, stderr)
+	}
+	code, stdout, stderr := l.cli(ctx, "resend", "r-1")
+	if code != 0 || !strings.Contains(stdout, `"event": "canceled"`) || !strings.Contains(stdout, `"id": "evt_`) {
+		t.Errorf("resend of a canceled payout: got exit %d %q %q; want its canceled event's delivery", code, stdout, stderr)
+	}
+	if code, _, stderr := l.cli(ctx, "resend", "r-2"); code != 1 || !strings.Contains(stderr, "no_event") {
+		t.Errorf("resend of a payout without an event: got exit %d %q; want exit 1 and no_event", code, stderr)
+	}
+	if code, _, stderr := l.cli(ctx, "resend", "r-unknown"); code != 1 || !strings.Contains(stderr, "HTTP 404") {
+		t.Errorf("resend of an unknown payout: got exit %d %q; want exit 1 and 404", code, stderr)
 	}
 }
 

@@ -97,8 +97,8 @@ func (a *app) pipelineConfig(cc *cregis.Client, store *tasks.Store, m *metrics.M
 		PollOnChainInterval: c.PollOnChain, PollApprovalInterval: c.PollApproval, PollSafetyInterval: c.PollSafety,
 		RecordRetention: c.RecordRetention,
 		RateLimit:       c.CregisRateLimit, CregisTimeout: c.CregisTimeout, SubmitTimeout: c.submitTimeout(),
-		WebhookSecret: string(c.WebhookSecret),
-		Logger:        a.log, Metrics: m,
+		WebhookSecrets: c.webhookSecrets(), NotifyURL: c.NotifyURL,
+		Logger: a.log, Metrics: m,
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/caarlos0/env/v11"
+	"github.com/payoutd/payoutd/tasks"
 	"github.com/payoutd/payoutd/worker"
 	"github.com/rs/zerolog"
 )
@@ -39,7 +40,8 @@ type Config struct {
 	PublicURL string   `env:"PUBLIC_URL" help:"payoutd's public base URL; when set every payout is created with callback_url PUBLIC_URL/cregis/callback"`
 	APITokens []secret `env:"API_TOKENS" help:"comma-separated bearer tokens accepted on /v1; required with the api role"`
 
-	WebhookSecret secret `env:"WEBHOOK_SECRET" help:"signs the webhooks sent to a payout's notify_url (HMAC-SHA256, header Payoutd-Signature); unset: sent unsigned"`
+	WebhookSecrets []secret `env:"WEBHOOK_SECRET" help:"signs every webhook per Standard Webhooks (header webhook-signature): whsec_<base64 key>; during a rotation two, comma-separated, each adding a signature; unset: sent unsigned"`
+	NotifyURL      string   `env:"NOTIFY_URL" help:"where the webhooks of payouts without a notify_url go (http or https URL); unset: those payouts send none"`
 
 	MonitorUser     string `env:"MONITOR_USER" help:"basic-auth user of the Asynq web UI at /monitoring; the UI is off unless user and password are set"`
 	MonitorPassword secret `env:"MONITOR_PASSWORD" help:"basic-auth password of the Asynq web UI"`
@@ -203,6 +205,9 @@ func (c *Config) trim() {
 	for i, t := range c.APITokens {
 		c.APITokens[i] = secret(strings.TrimSpace(string(t)))
 	}
+	for i, t := range c.WebhookSecrets {
+		c.WebhookSecrets[i] = secret(strings.TrimSpace(string(t)))
+	}
 	for i, r := range c.Roles {
 		c.Roles[i] = strings.TrimSpace(r)
 	}
@@ -214,7 +219,7 @@ func (c *Config) trim() {
 // validate returns the first problem of c, naming its variable.
 func (c *Config) validate() error {
 	for _, check := range []func() error{
-		c.validateRedis, c.validateCregis, c.validateHTTP, c.validateMonitor,
+		c.validateRedis, c.validateCregis, c.validateHTTP, c.validateMonitor, c.validateWebhooks,
 		c.validateWorker, c.validateRoles, c.validateLogging,
 	} {
 		if err := check(); err != nil {
@@ -288,6 +293,21 @@ func (c *Config) validateHTTP() error {
 	return nil
 }
 
+func (c *Config) validateWebhooks() error {
+	if len(c.WebhookSecrets) > 2 {
+		return problem("WEBHOOK_SECRET", "at most two secrets: the current and, during a rotation, the next")
+	}
+	for i, s := range c.WebhookSecrets {
+		if err := worker.ValidateWebhookSecret(string(s)); err != nil {
+			return problem("WEBHOOK_SECRET", "secret %d %v", i+1, err)
+		}
+	}
+	if tasks.ValidateNotifyURL(c.NotifyURL) != nil {
+		return problem("NOTIFY_URL", "must be an absolute http or https URL with a host and no user info")
+	}
+	return nil
+}
+
 func (c *Config) validateMonitor() error {
 	if (c.MonitorUser == "") != (c.MonitorPassword == "") {
 		return problem("MONITOR_PASSWORD", "set both MONITOR_USER and MONITOR_PASSWORD, or neither (UI off)")
@@ -357,4 +377,13 @@ func (c *Config) callbackURL() string {
 		return ""
 	}
 	return strings.TrimSuffix(c.PublicURL, "/") + "/cregis/callback"
+}
+
+// webhookSecrets returns WEBHOOK_SECRET's secrets for worker.Config.
+func (c *Config) webhookSecrets() []string {
+	out := make([]string, len(c.WebhookSecrets))
+	for i, s := range c.WebhookSecrets {
+		out[i] = string(s)
+	}
+	return out
 }

@@ -141,6 +141,10 @@ func TestInvalidConfigurationNamesTheVariableInOneLine(t *testing.T) {
 		{"unknown log level", with(validEnv(), "LOG_LEVEL", "loud"), "LOG_LEVEL"},
 		{"unknown log format", with(validEnv(), "LOG_FORMAT", "xml"), "LOG_FORMAT"},
 		{"shutdown shorter than a Cregis call", with(validEnv(), "SHUTDOWN_TIMEOUT", "10s"), "SHUTDOWN_TIMEOUT"},
+		{"a webhook secret not in whsec_ form", with(validEnv(), "WEBHOOK_SECRET", "plain-"+testKey), "WEBHOOK_SECRET"},
+		{"a webhook secret that is not base64", with(validEnv(), "WEBHOOK_SECRET", "whsec_"+testKey+"!"), "WEBHOOK_SECRET"},
+		{"three webhook secrets", with(validEnv(), "WEBHOOK_SECRET", testWebhookSecret+","+testWebhookSecret+","+testWebhookSecret), "WEBHOOK_SECRET"},
+		{"a relative notify URL", with(validEnv(), "NOTIFY_URL", "/hooks"), "NOTIFY_URL"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
@@ -162,14 +166,32 @@ func TestInvalidConfigurationNamesTheVariableInOneLine(t *testing.T) {
 	}
 }
 
+// testWebhookSecret is a valid Standard Webhooks secret.
+const testWebhookSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+
+func TestTwoWebhookSecretsAndANotifyURLReachThePipeline(t *testing.T) {
+	next := "whsec_dGhlIG5leHQgc2VjcmV0"
+	cfg, err := loadConfig(getenvFrom(with(validEnv(), "WEBHOOK_SECRET", testWebhookSecret+", "+next,
+		"NOTIFY_URL", "https://backend.example/hooks?token=x")))
+	if err != nil {
+		t.Fatalf("loadConfig: %v", err)
+	}
+	a := &app{cfg: cfg}
+	wc := a.pipelineConfig(nil, nil, nil)
+	if fmt.Sprint(wc.WebhookSecrets) != fmt.Sprint([]string{testWebhookSecret, next}) || wc.NotifyURL != "https://backend.example/hooks?token=x" {
+		t.Errorf("worker config: %d secrets, notify URL %q", len(wc.WebhookSecrets), wc.NotifyURL)
+	}
+}
+
 func TestTheAPIKeyIsNeverPrinted(t *testing.T) {
-	cfg, err := loadConfig(getenvFrom(with(validEnv(), "MONITOR_USER", "ops", "MONITOR_PASSWORD", "pw-SHOULD-NOT-PRINT")))
+	cfg, err := loadConfig(getenvFrom(with(validEnv(), "MONITOR_USER", "ops", "MONITOR_PASSWORD", "pw-SHOULD-NOT-PRINT",
+		"WEBHOOK_SECRET", testWebhookSecret)))
 	if err != nil {
 		t.Fatalf("loadConfig: %v", err)
 	}
 	js, _ := json.Marshal(cfg)
 	for _, out := range []string{fmt.Sprint(cfg), fmt.Sprintf("%+v", cfg), fmt.Sprintf("%#v", cfg), string(js)} {
-		for _, s := range []string{testKey, "pw-SHOULD-NOT-PRINT", "token-one-0123456789"} {
+		for _, s := range []string{testKey, "pw-SHOULD-NOT-PRINT", "token-one-0123456789", testWebhookSecret[6:]} {
 			if strings.Contains(out, s) {
 				t.Errorf("printed configuration shows a secret: %s", out)
 			}

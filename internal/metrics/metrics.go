@@ -22,6 +22,7 @@ type Metrics struct {
 	Anomalies      *prometheus.CounterVec   // payoutd_anomalies_total{kind}
 	Hints          *prometheus.CounterVec   // payoutd_hints_total{source,result}
 	Verifications  *prometheus.CounterVec   // payoutd_verifications_total{result}
+	Webhooks       *prometheus.CounterVec   // payoutd_webhook_deliveries_total{event,result}
 }
 
 // The known label values of the labelled counters that alerts watch for
@@ -44,6 +45,11 @@ var (
 	// HintSources and HintResults label payoutd_hints_total{source,result}.
 	HintSources = []string{"callback", "verification", "trade_scan"}
 	HintResults = []string{"recorded", "confirmed", "contradicted"}
+	// WebhookEvents and WebhookResults label
+	// payoutd_webhook_deliveries_total{event,result}: delivered and failed
+	// count attempts, exhausted counts rounds that used all their attempts.
+	WebhookEvents  = []string{"succeeded", "failed", "rejected", "canceled", "unconfirmed", "held"}
+	WebhookResults = []string{"delivered", "failed", "exhausted"}
 )
 
 // knownLabels pairs each labelled counter with its known values.
@@ -66,6 +72,11 @@ func (m *Metrics) zeroKnownLabels() {
 	for _, src := range HintSources {
 		for _, res := range HintResults {
 			m.Hints.WithLabelValues(src, res)
+		}
+	}
+	for _, ev := range WebhookEvents {
+		for _, res := range WebhookResults {
+			m.Webhooks.WithLabelValues(ev, res)
 		}
 	}
 }
@@ -114,10 +125,13 @@ func New(reg prometheus.Registerer) *Metrics {
 		Verifications: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "payoutd_verifications_total", Help: "Cregis Payout External Verification requests by result (ok, deny), and their hints confirmed or contradicted.",
 		}, []string{"result"}),
+		Webhooks: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "payoutd_webhook_deliveries_total", Help: "Webhook delivery attempts by event and result (delivered, failed), and rounds that used all their attempts (exhausted).",
+		}, []string{"event", "result"}),
 	}
 	m.zeroKnownLabels()
 	reg.MustRegister(m.Transitions, m.CregisCalls, m.CregisLatency, m.ConfigErrors, m.RateLimitWaits,
 		m.Callbacks, m.Payouts, m.OldestOpen, m.Unconfirmed, m.Stuck, m.Anomalies,
-		m.Hints, m.Verifications)
+		m.Hints, m.Verifications, m.Webhooks)
 	return m
 }

@@ -41,3 +41,21 @@ func TestWatchedCountersHaveEveryKnownLabelAtZeroFromTheStart(t *testing.T) {
 		}
 	}
 }
+
+func TestWebhookDeliveriesExistAtZeroForEveryEventAndResult(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	New(reg)
+	families, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, f := range families {
+		if f.GetName() == "payoutd_webhook_deliveries_total" {
+			n = len(f.GetMetric())
+		}
+	}
+	if want := len(WebhookEvents) * len(WebhookResults); n != want || want != 18 {
+		t.Errorf("payoutd_webhook_deliveries_total has %d series at start-up, want %d (6 events x 3 results)", n, want)
+	}
+}

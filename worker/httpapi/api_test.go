@@ -443,3 +443,57 @@ func TestRefusedCallbackResultsAreKnownAtStartUp(t *testing.T) {
 		}
 	}
 }
+
+func TestAPayoutShowsItsWebhooksAndResendStartsANewRound(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t, nil)
+	ctx := context.Background()
+	hooked := `{"third_party_id":"w-1","currency":"195@195","to_address":"T-w-1","amount":"1","notify_url":"https://backend.example/hook?token=t0k"}`
+	for _, body := range []string{hooked, payoutBody("w-2", "1")} {
+		if rec := serve(w.h, "POST", "/v1/payouts", apiToken, strings.NewReader(body)); rec.Code != http.StatusAccepted {
+			t.Fatalf("enqueue: %d %s", rec.Code, rec.Body)
+		}
+	}
+	if rec := serve(w.h, "POST", "/v1/payouts/w-2/webhook", apiToken, nil); rec.Code != http.StatusConflict || errorOf(t, rec).Code != CodeNoEvent {
+		t.Fatalf("resend without an event: got %d %s, want 409 no_event", rec.Code, rec.Body)
+	}
+	if rec := serve(w.h, "POST", "/v1/payouts/w-1/cancel", apiToken, nil); rec.Code != http.StatusOK {
+		t.Fatalf("cancel: %d %s", rec.Code, rec.Body)
+	}
+	var view struct {
+		State    string           `json:"state"`
+		Version  int64            `json:"version"`
+		Webhooks []map[string]any `json:"webhooks"`
+	}
+	rec := serve(w.h, "GET", "/v1/payouts/w-1", apiToken, nil)
+	if err := json.Unmarshal(rec.Body.Bytes(), &view); err != nil {
+		t.Fatal(err)
+	}
+	if view.State != "canceled" || view.Version < 2 || len(view.Webhooks) != 1 || view.Webhooks[0]["event"] != "canceled" ||
+		view.Webhooks[0]["id"] != tasks.WebhookEventID("w-1", "canceled") || view.Webhooks[0]["body"] != nil {
+		t.Fatalf("GET: %s; want the canceled record, its version and one canceled delivery without its body", rec.Body)
+	}
+	if rec := serve(w.h, "GET", "/v1/payouts/w-2", apiToken, nil); !strings.Contains(rec.Body.String(), `"webhooks":[]`) {
+		t.Errorf("GET of a payout without events: %s; want an empty webhooks list", rec.Body)
+	}
+	rec = serve(w.h, "POST", "/v1/payouts/w-1/webhook", apiToken, nil)
+	if rec.Code != http.StatusAccepted || !strings.Contains(rec.Body.String(), `"round":0`) {
+		t.Fatalf("resend while the first round runs: got %d %s, want 202 and round 0 unchanged", rec.Code, rec.Body)
+	}
+	if _, err := w.store.UpdateDelivery(ctx, "w-1", "canceled", func(d *tasks.Delivery) error {
+		d.Attempts, d.Exhausted, d.LastStatus = 16, true, 500
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	rec = serve(w.h, "POST", "/v1/payouts/w-1/webhook", apiToken, strings.NewReader(`{}`))
+	if rec.Code != http.StatusAccepted || !strings.Contains(rec.Body.String(), `"round":1`) || strings.Contains(rec.Body.String(), `"exhausted"`) {
+		t.Fatalf("resend of an exhausted event: got %d %s, want 202 and round 1", rec.Code, rec.Body)
+	}
+	if rec := serve(w.h, "POST", "/v1/payouts/nope/webhook", apiToken, nil); rec.Code != http.StatusNotFound {
+		t.Errorf("resend for an unknown payout: got %d, want 404", rec.Code)
+	}
+	if rec := serve(w.h, "POST", "/v1/payouts/w-1/webhook", "", nil); rec.Code != http.StatusUnauthorized {
+		t.Errorf("resend without a token: got %d, want 401", rec.Code)
+	}
+}

@@ -56,6 +56,7 @@ const (
 	CodeCregisError      = "cregis_error"        // 502: Cregis refused or failed a check
 	CodeUnavailable      = "unavailable"         // 503: try again later
 	CodeNotDurable       = "not_durable"         // 503: written, but the Redis replicas did not confirm it: send the same request again
+	CodeNoEvent          = "no_event"            // 409: webhook resend of a payout without a webhook event
 	CodeInternal         = "internal"            // 500
 )
 
@@ -82,6 +83,7 @@ var codeStatus = map[string]int{
 	CodeCregisError:      http.StatusBadGateway,
 	CodeUnavailable:      http.StatusServiceUnavailable,
 	CodeNotDurable:       http.StatusServiceUnavailable,
+	CodeNoEvent:          http.StatusConflict,
 	CodeInternal:         http.StatusInternalServerError,
 }
 
@@ -153,6 +155,7 @@ func workerSentinel(err error) (*Error, bool) {
 		{worker.ErrNotResolvable, Error{Code: CodeNotResolvable, Message: worker.ErrNotResolvable.Error()}},
 		{worker.ErrInvalidCID, Error{Code: CodeInvalidCID, Message: worker.ErrInvalidCID.Error(), Field: "cid"}},
 		{worker.ErrCIDNotFound, Error{Code: CodeCIDNotFound, Message: "Cregis does not know this cid", Field: "cid"}},
+		{worker.ErrNoEvent, Error{Code: CodeNoEvent, Message: "the payout has no webhook event yet (or no destination for one)"}},
 	} {
 		if errors.Is(err, m.target) {
 			e := m.e

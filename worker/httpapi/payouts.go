@@ -62,15 +62,51 @@ func logRefusal(r *http.Request, id string, err error) {
 	}
 }
 
-// handleGetPayout answers one record.
+// payoutView is the body of GET /v1/payouts/{third_party_id}: the record
+// and its webhook deliveries (without their bodies).
+type payoutView struct {
+	*tasks.Record
+	Webhooks []*tasks.Delivery `json:"webhooks"`
+}
+
+// handleGetPayout answers one record with its deliveries.
 func handleGetPayout(s *tasks.Store) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		rec, err := s.Get(r.Context(), r.PathValue("third_party_id"))
+		id := r.PathValue("third_party_id")
+		rec, err := s.Get(r.Context(), id)
 		if err != nil {
 			writeError(w, r, err)
 			return
 		}
-		writeJSON(w, http.StatusOK, rec)
+		hooks, err := s.Deliveries(r.Context(), id)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		for _, d := range hooks {
+			d.Body = nil
+		}
+		writeJSON(w, http.StatusOK, payoutView{Record: rec, Webhooks: hooks})
+	})
+}
+
+// handleResendWebhook re-sends a payout's latest webhook event. The body,
+// if any, must be an empty JSON object.
+func handleResendWebhook(p *worker.Pipeline) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var empty struct{}
+		if err := decodeJSON(w, r, &empty, true); err != nil {
+			writeError(w, r, err)
+			return
+		}
+		id := r.PathValue("third_party_id")
+		d, err := p.ResendWebhook(r.Context(), id)
+		if err != nil {
+			writeError(w, r, err)
+			return
+		}
+		zerolog.Ctx(r.Context()).Info().Str("third_party_id", id).Str("event", d.Event).Int("round", d.Round).Msg("webhook resend")
+		writeJSON(w, http.StatusAccepted, d)
 	})
 }
 

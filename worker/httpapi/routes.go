@@ -41,6 +41,7 @@ func (h *Handler) routes() []route {
 			route{"POST", "/v1/payouts/{third_party_id}/retry", token, handleRetryPayout(c.Pipeline)},
 			route{"POST", "/v1/payouts/{third_party_id}/resolve", token, handleResolvePayout(c.Pipeline)},
 			route{"POST", "/v1/payouts/{third_party_id}/cancel", token, handleCancelPayout(c.Pipeline)},
+			route{"POST", "/v1/payouts/{third_party_id}/webhook", token, handleResendWebhook(c.Pipeline)},
 			route{"POST", "/cregis/callback", public, handleCallback(c.Cregis, c.Pipeline, c.Metrics)},
 			route{"POST", "/cregis/verify", public, handleVerify(c.Cregis, c.Pipeline)},
 		)
