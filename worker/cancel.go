@@ -75,6 +75,9 @@ func (p *Pipeline) cancelUnderLease(ctx context.Context, seen *tasks.Record, l *
 		if !needsCreate(r.State) || r.Attempts != seen.Attempts {
 			return fmt.Errorf("%w: a create attempt started meanwhile", ErrMayExistAtCregis)
 		}
+		if cids := r.PendingHints(); len(cids) > 0 {
+			return fmt.Errorf("%w: a claim that Cregis has it (cid %s) awaits its query", ErrMayExistAtCregis, cids[0])
+		}
 		r.State, r.Stuck = tasks.StateCanceled, false
 		return nil
 	})

@@ -133,6 +133,19 @@ func TestCancel(t *testing.T) {
 		}
 	})
 
+	t.Run("APendingClaimThatCregisHasItRefusesTheCancel", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t, nil)
+		id := h.newPayout()
+		forceState(t, h, id, tasks.StateSubmitting) // its attempts answered nothing that proves either way
+		if _, err := h.p.ApplyCallback(ctx, &cregis.Callback{ThirdPartyID: id, CID: 9007199254740993, Status: cregis.StatusSucceeded}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.p.Cancel(ctx, id); !errors.Is(err, ErrMayExistAtCregis) || h.get(id).State != tasks.StateSubmitting {
+			t.Errorf("Cancel with a pending hint: %v, state %s; want ErrMayExistAtCregis and still submitting", err, h.get(id).State)
+		}
+	})
+
 	t.Run("ACallbackForACanceledPayoutIsAnAnomalyOnceCregisConfirmsIt", func(t *testing.T) {
 		t.Parallel()
 		h := newHarness(t, nil)
