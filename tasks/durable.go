@@ -31,25 +31,37 @@ func (s *Store) slotConn(ctx context.Context, key string) (redis.Cmdable, error)
 // runWaited runs script on key and, when wait is set, WAIT right after it
 // on the same connection. The script's result is returned whether or not
 // the replicas confirmed; an unconfirmed write is ErrNotDurable.
-func (s *Store) runWaited(ctx context.Context, wait bool, script *redis.Script, key string, args ...any) (*redis.Cmd, error) {
+func (s *Store) runWaited(ctx context.Context, wait bool, script *redis.Script, keys []string, args ...any) (*redis.Cmd, error) {
 	if !wait {
-		return script.Run(ctx, s.rdb, []string{key}, args...), nil
+		return script.Run(ctx, s.rdb, keys, args...), nil
 	}
+	key := keys[0]
 	conn, err := s.slotConn(ctx, key)
 	if err != nil {
 		return nil, err
 	}
-	var res *redis.Cmd
-	var acks *redis.Cmd
-	_, _ = conn.Pipelined(ctx, func(p redis.Pipeliner) error { // each command keeps its own error
-		res = script.Eval(ctx, p, []string{key}, args...)
-		acks = s.wait(ctx, p)
-		return nil
-	})
+	res, acks := s.evalWaited(ctx, conn, script, keys, args)
+	if redis.HasErrorPrefix(res.Err(), "NOSCRIPT") { // first use on this node: load it, once
+		if err := script.Load(ctx, conn).Err(); err != nil {
+			return nil, err
+		}
+		res, acks = s.evalWaited(ctx, conn, script, keys, args)
+	}
 	if err := res.Err(); err != nil && !errors.Is(err, redis.Nil) {
 		return res, res.Err()
 	}
 	return res, s.confirmed(key, acks)
+}
+
+// evalWaited sends the script by its hash and WAIT after it, in one round
+// trip on conn.
+func (s *Store) evalWaited(ctx context.Context, conn redis.Cmdable, script *redis.Script, keys []string, args []any) (res, acks *redis.Cmd) {
+	_, _ = conn.Pipelined(ctx, func(p redis.Pipeliner) error { // each command keeps its own error
+		res = script.EvalSha(ctx, p, keys, args...)
+		acks = s.wait(ctx, p)
+		return nil
+	})
+	return res, acks
 }
 
 // wait queues WAIT MinReplicas WaitTimeout on p.
@@ -106,15 +118,20 @@ func (s *Store) Sync(ctx context.Context, id string) error {
 // ErrNotDurable: the write happened on the primary, and Sync may be retried.
 // With MinReplicas 0 it is Update.
 func (s *Store) UpdateDurable(ctx context.Context, id, reason string, fn func(r *Record) error) (*Record, error) {
-	var wrote bool
-	rec, err := s.update(ctx, id, change{reason: reason, fn: fn, durable: true, wrote: &wrote})
-	if !s.durable() || wrote || !nothingToWrite(rec, err) {
-		return rec, err
+	rec, _, err := s.UpdateWith(ctx, id, reason, UpdateOptions{Durable: true}, fn)
+	return rec, err
+}
+
+// syncUnwritten makes an update that wrote nothing durable anyway (see
+// UpdateDurable): it returns Sync's error, or err.
+func (s *Store) syncUnwritten(ctx context.Context, id string, rec *Record, err error) error {
+	if !s.durable() || !nothingToWrite(rec, err) {
+		return err
 	}
 	if serr := s.Sync(ctx, id); serr != nil {
-		return rec, serr // not the refusal: nothing may be acknowledged yet
+		return serr // not the refusal: nothing may be acknowledged yet
 	}
-	return rec, err
+	return err
 }
 
 // nothingToWrite reports whether an update that wrote nothing and returned

@@ -1,11 +1,6 @@
 package tasks
 
-import (
-	"context"
-	"time"
-
-	"github.com/redis/go-redis/v9"
-)
+import "time"
 
 // Fields of an entry of the events stream (see EventsKey).
 const (
@@ -26,19 +21,16 @@ const (
 // the HTTP API) or uses notify_url.
 func (s *Store) EventsKey() string { return s.cfg.KeyPrefix + "events" }
 
-// addEvent queues the XADD of one transition on p.
-func (s *Store) addEvent(ctx context.Context, p redis.Pipeliner, rec *Record, t Transition) {
-	p.XAdd(ctx, &redis.XAddArgs{
-		Stream: s.EventsKey(),
-		MaxLen: s.cfg.EventsMaxLen,
-		Approx: true,
-		Values: []any{
-			EventThirdPartyID, rec.ThirdPartyID,
-			EventFrom, string(t.From),
-			EventTo, string(t.To),
-			EventReason, t.Reason,
-			EventAt, t.At.UTC().Format(time.RFC3339Nano),
-			EventCID, rec.CID,
-		},
-	})
+// eventCommand is the XADD of rec's latest transition.
+func (s *Store) eventCommand(rec *Record) command {
+	t := rec.History[len(rec.History)-1]
+	return command{name: "XADD", key: s.EventsKey(), args: []any{
+		"MAXLEN", "~", s.cfg.EventsMaxLen, "*",
+		EventThirdPartyID, rec.ThirdPartyID,
+		EventFrom, string(t.From),
+		EventTo, string(t.To),
+		EventReason, t.Reason,
+		EventAt, t.At.UTC().Format(time.RFC3339Nano),
+		EventCID, rec.CID,
+	}}
 }

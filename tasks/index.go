@@ -43,36 +43,6 @@ func (s *Store) pipelined(ctx context.Context, fn func(redis.Pipeliner)) error {
 	return err
 }
 
-// afterCreate indexes a new record and announces it, best-effort.
-func (s *Store) afterCreate(ctx context.Context, rec *Record) {
-	ctx, cancel := postWriteContext(ctx)
-	defer cancel()
-	s.reportIndexError(rec.ThirdPartyID, s.pipelined(ctx, func(p redis.Pipeliner) {
-		p.ZAdd(ctx, s.createdKey(), rec.z())
-		p.ZAdd(ctx, s.stateKey(rec.State), rec.z())
-		p.ZAdd(ctx, s.openKey(), rec.z())
-		s.addEvent(ctx, p, rec, rec.History[len(rec.History)-1])
-	}))
-}
-
-// afterUpdate moves a record between state indexes and announces a state
-// change, best-effort. A same-state update touches no index.
-func (s *Store) afterUpdate(ctx context.Context, cur, next *Record) {
-	if cur.State == next.State {
-		return
-	}
-	ctx, cancel := postWriteContext(ctx)
-	defer cancel()
-	s.reportIndexError(next.ThirdPartyID, s.pipelined(ctx, func(p redis.Pipeliner) {
-		p.ZRem(ctx, s.stateKey(cur.State), next.ThirdPartyID)
-		p.ZAdd(ctx, s.stateKey(next.State), next.z())
-		if next.State.Terminal() {
-			p.ZRem(ctx, s.openKey(), next.ThirdPartyID)
-		}
-		s.addEvent(ctx, p, next, next.History[len(next.History)-1])
-	}))
-}
-
 // reindex sets every index entry of rec from scratch (idempotent).
 func (s *Store) reindex(ctx context.Context, rec *Record) {
 	s.reportIndexError(rec.ThirdPartyID, s.writeIndexes(ctx, rec))

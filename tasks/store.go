@@ -97,20 +97,6 @@ func (s *Store) RecordKey(id string) string { return s.cfg.KeyPrefix + "payout:{
 
 func (s *Store) now() time.Time { return s.cfg.NowFunc().UTC() }
 
-// createScript writes ARGV[1] to KEYS[1] unless the key exists, and returns
-// the existing value (or nil when it wrote).
-var createScript = redis.NewScript(`
-local cur = redis.call('GET', KEYS[1])
-if cur then return cur end
-redis.call('SET', KEYS[1], ARGV[1])
-return false`)
-
-// casScript writes ARGV[2] to KEYS[1] if it still holds ARGV[1].
-var casScript = redis.NewScript(`
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('SET', KEYS[1], ARGV[2])
-return 1`)
-
 // Create writes a new queued record for req unless one exists. It returns the
 // record and whether it was created. The same request again returns the
 // existing record; a different request with the same ThirdPartyID returns
@@ -135,23 +121,30 @@ func (s *Store) Create(ctx context.Context, req Request) (*Record, bool, error) 
 		return nil, false, err // metadata that is not JSON cannot be stored
 	}
 	rec := newRecord(req, s.now())
-	added, err := s.rdb.ZAddNX(ctx, s.openKey(), rec.z()).Result()
+	addedOpen, err := s.openFirst(ctx, rec)
 	if err != nil {
 		return nil, false, fmt.Errorf("tasks: create %s: open index: %w", req.ThirdPartyID, err)
 	}
-	cmd, werr := s.runWaited(ctx, s.durable(), createScript, s.RecordKey(rec.ThirdPartyID), rec.encode())
-	if cmd == nil {
+	res, werr := s.exec(ctx, write{id: rec.ThirdPartyID, value: rec.encode(), after: s.createCommands(rec), wait: s.durable()})
+	switch {
+	case res.won:
+		return rec, true, werr
+	case res.current == nil:
 		return nil, false, fmt.Errorf("tasks: create %s: %w", req.ThirdPartyID, werr)
 	}
-	existing, err := cmd.Text()
-	if errors.Is(err, redis.Nil) {
-		s.afterCreate(ctx, rec)
-		return rec, true, werr
+	return s.existing(ctx, req, res.current, addedOpen)
+}
+
+// openFirst puts a new record's id in the open index before the record is
+// written, on Redis Cluster, where the two cannot be written in one step: a
+// crash in between must never hide a record from the sweeper. On a single
+// Redis the create script writes both at once.
+func (s *Store) openFirst(ctx context.Context, rec *Record) (bool, error) {
+	if s.singleSlot() {
+		return false, nil
 	}
-	if err != nil {
-		return nil, false, fmt.Errorf("tasks: create %s: %w", req.ThirdPartyID, err)
-	}
-	return s.existing(ctx, req, []byte(existing), added == 1)
+	added, err := s.rdb.ZAddNX(ctx, s.openKey(), rec.z()).Result()
+	return added == 1, err
 }
 
 // existing answers a Create that found a record already there.
@@ -271,57 +264,84 @@ func (s *Store) Amend(ctx context.Context, id, reason string, fn func(r *Record)
 }
 
 // change is one update: fn mutates the record; note forces a history entry
-// even without a state change; durable waits after any write. wrote, when
-// set, learns whether the update wrote.
+// even without a state change; durable waits after any write; from, lease
+// and result are UpdateOptions'.
 type change struct {
 	reason  string
 	fn      func(r *Record) error
 	note    bool
 	amend   bool // like note, but only when fn changed something
 	durable bool
-	wrote   *bool
+	from    *Record
+	lease   *leaseOp
+	result  *UpdateResult // never nil once update runs
 }
 
+// wrote reports whether the update wrote.
+func (c change) wrote() bool { return c.result != nil && c.result.Wrote }
+
 func (s *Store) update(ctx context.Context, id string, c change) (*Record, error) {
+	if c.result == nil {
+		c.result = &UpdateResult{}
+	}
+	raw, fresh, err := s.startRaw(ctx, id, c.from)
+	if err != nil {
+		return nil, err
+	}
 	for attempt := range maxUpdateAttempts {
 		if err := backoff(ctx, attempt); err != nil {
 			return nil, err
 		}
-		rec, done, err := s.tryUpdate(ctx, id, c)
-		if done || err != nil {
+		rec, now, err := s.tryUpdate(ctx, id, raw, c)
+		switch {
+		case now != nil: // lost: the script answered the value that won
+			raw, fresh = now, true
+		case !fresh && !c.wrote(): // decided on the caller's copy: confirm it is current
+			if raw, err = s.getRaw(ctx, id); err != nil {
+				return nil, err
+			}
+			fresh = true
+		default:
 			return rec, err
 		}
 	}
 	return nil, fmt.Errorf("%w: %s after %d attempts", ErrContention, id, maxUpdateAttempts)
 }
 
-// tryUpdate is one compare-and-set attempt; done is false when it lost.
-func (s *Store) tryUpdate(ctx context.Context, id string, c change) (rec *Record, done bool, err error) {
-	raw, err := s.getRaw(ctx, id)
-	if err != nil {
-		return nil, true, err
+// startRaw is the value the first compare-and-set is made against: the
+// caller's copy when it gave one (fresh false: it may be stale), else the
+// record as read now.
+func (s *Store) startRaw(ctx context.Context, id string, from *Record) (raw []byte, fresh bool, err error) {
+	if from != nil && from.ThirdPartyID == id {
+		return from.encode(), false, nil
 	}
+	raw, err = s.getRaw(ctx, id)
+	return raw, true, err
+}
+
+// tryUpdate is one compare-and-set attempt against raw. When it lost it
+// returns the record's current value as now; a record deleted meanwhile is
+// ErrNotFound.
+func (s *Store) tryUpdate(ctx context.Context, id string, raw []byte, c change) (rec *Record, now []byte, err error) {
 	cur, next, err := s.apply(id, raw, c)
 	if err != nil || next == nil {
-		return cur, true, err
+		return cur, nil, err
 	}
-	wait := s.durable() && (c.durable || next.State.Terminal())
-	cmd, werr := s.runWaited(ctx, wait, casScript, s.RecordKey(id), raw, next.encode())
-	if cmd == nil {
-		return nil, true, fmt.Errorf("tasks: update %s: %w", id, werr)
+	w := write{id: id, expect: raw, value: next.encode(), lease: c.lease, after: s.updateCommands(cur, next),
+		wait: s.durable() && (c.durable || next.State.Terminal())}
+	res, werr := s.exec(ctx, w)
+	switch {
+	case res.busy:
+		return cur, nil, ErrLeaseHeld
+	case res.won:
+		c.result.Wrote, c.result.Lease = true, res.lease
+		return next, nil, werr
+	case res.current == nil && werr == nil:
+		return nil, nil, ErrNotFound
+	case res.current == nil:
+		return nil, nil, fmt.Errorf("tasks: update %s: %w", id, werr)
 	}
-	won, err := cmd.Int()
-	if err != nil {
-		return nil, true, fmt.Errorf("tasks: update %s: %w", id, err)
-	}
-	if won != 1 {
-		return next, false, nil
-	}
-	s.afterUpdate(ctx, cur, next)
-	if c.wrote != nil {
-		*c.wrote = true
-	}
-	return next, true, werr
+	return next, res.current, nil
 }
 
 // apply runs fn on a copy of the record stored as raw. It returns the current

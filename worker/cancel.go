@@ -44,9 +44,7 @@ func (p *Pipeline) Cancel(ctx context.Context, id string) (*tasks.Record, error)
 	out, err := p.cancelUnderLease(ctx, rec, l)
 	// Cancel made no call: the marker it set on taking the lease goes back
 	// to what it was.
-	if rerr := l.release(ctx, !l.unsure); rerr != nil {
-		p.log.Warn().Err(rerr).Str("third_party_id", id).Msg("could not release the submit lease; it expires by itself")
-	}
+	p.release(ctx, l, !l.unsure)
 	return out, err
 }
 

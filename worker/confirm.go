@@ -114,7 +114,7 @@ func (p *Pipeline) queryHint(ctx context.Context, rec *tasks.Record, h tasks.Hin
 func (p *Pipeline) confirmed(ctx context.Context, rec *tasks.Record, h tasks.Hint, info *cregis.PayoutInfo, endpoint string) error {
 	ev := infoEvent(h.CID, info)
 	ev.source = "query confirming a " + h.Source
-	out, err := p.applyEvent(ctx, rec.ThirdPartyID, ev, func(r *tasks.Record) {
+	out, err := p.applyEvent(ctx, rec.ThirdPartyID, rec, ev, func(r *tasks.Record) {
 		r.DropHint(h.CID)
 		if r.QueryEndpoint == "" {
 			r.QueryEndpoint = endpoint

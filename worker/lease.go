@@ -4,9 +4,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
+	"github.com/payoutd/payoutd/tasks"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -23,37 +26,16 @@ import (
 // The submit handler reads it to decide whether a permanent refusal may
 // reject the payout (see submit.go).
 //
-// Both keys share the record's hash tag, so the scripts touch one slot.
+// The submit handler takes the lease in the same atomic step as the write
+// that moves the record to submitting, and gives it back in the step that
+// writes the call's verdict (tasks.UpdateOptions); both keys share the
+// record's hash tag, so each step is one script on one slot.
 type lease struct {
-	rdb     redis.UniversalClient
-	keys    []string // the lease, the unsure marker
-	token   string
+	tasks.Lease
+	store   *tasks.Store
 	unsure  bool      // the marker was set when the lease was taken
 	expires time.Time // when the lease expires at the latest
 }
-
-// acquireScript takes the lease if it is free and sets the unsure marker,
-// returning -1 when the lease is held, else whether the marker was set.
-var acquireScript = redis.NewScript(`
-if not redis.call("SET", KEYS[1], ARGV[1], "NX", "PX", ARGV[2]) then
-	return -1
-end
-local was = redis.call("EXISTS", KEYS[2])
-redis.call("SET", KEYS[2], "1")
-return was`)
-
-// releaseScript deletes the lease only if it still holds our token (a lease
-// that expired and was taken by another worker is not ours), and clears the
-// unsure marker when told to.
-var releaseScript = redis.NewScript(`
-if redis.call("GET", KEYS[1]) ~= ARGV[1] then
-	return 0
-end
-redis.call("DEL", KEYS[1])
-if ARGV[2] == "1" then
-	redis.call("DEL", KEYS[2])
-end
-return 1`)
 
 // leaseKey is the key of a payout's submit lease.
 func (p *Pipeline) leaseKey(id string) string { return p.cfg.KeyPrefix + "lease:{" + id + "}" }
@@ -61,19 +43,24 @@ func (p *Pipeline) leaseKey(id string) string { return p.cfg.KeyPrefix + "lease:
 // unsureKey is the key of a payout's unsure marker.
 func (p *Pipeline) unsureKey(id string) string { return p.cfg.KeyPrefix + "unsure:{" + id + "}" }
 
-// acquireLease takes payout id's lease for ttl, or returns errBusy when
-// another worker holds it.
+// newLease is a fresh token for payout id's lease, valid for ttl once taken.
+func (p *Pipeline) newLease(id string, ttl time.Duration) *lease {
+	return &lease{Lease: tasks.Lease{Key: p.leaseKey(id), MarkerKey: p.unsureKey(id), Token: randomToken(), TTL: ttl},
+		store: p.cfg.Store, expires: time.Now().Add(ttl)}
+}
+
+// acquireLease takes payout id's lease for ttl without a record write, or
+// returns errBusy when another worker holds it.
 func (p *Pipeline) acquireLease(ctx context.Context, id string, ttl time.Duration) (*lease, error) {
-	l := &lease{rdb: p.cfg.Redis, keys: []string{p.leaseKey(id), p.unsureKey(id)}, token: randomToken(),
-		expires: time.Now().Add(ttl)}
-	n, err := acquireScript.Run(ctx, l.rdb, l.keys, l.token, ttl.Milliseconds()).Int()
+	l := p.newLease(id, ttl)
+	was, err := p.cfg.Store.TakeLease(ctx, l.Lease)
 	switch {
+	case errors.Is(err, tasks.ErrLeaseHeld):
+		return nil, errBusy
 	case err != nil:
 		return nil, err
-	case n < 0:
-		return nil, errBusy
 	}
-	l.unsure = n == 1
+	l.unsure = was
 	return l, nil
 }
 
@@ -84,11 +71,20 @@ func (p *Pipeline) acquireLease(ctx context.Context, id string, ttl time.Duratio
 func (l *lease) release(ctx context.Context, sure bool) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
 	defer cancel()
-	clear := "0"
-	if sure {
-		clear = "1"
+	return l.store.GiveBack(ctx, l.Lease, sure)
+}
+
+// release is l.release that logs a failure.
+func (p *Pipeline) release(ctx context.Context, l *lease, sure bool) {
+	if err := l.release(ctx, sure); err != nil {
+		p.log.Warn().Err(err).Str("third_party_id", leaseID(l)).Msg("could not release the submit lease; it expires by itself")
 	}
-	return releaseScript.Run(ctx, l.rdb, l.keys, l.token, clear).Err()
+}
+
+// leaseID is the payout id in a lease's key (for logs).
+func leaseID(l *lease) string {
+	_, id, _ := strings.Cut(l.Key, "{")
+	return strings.TrimSuffix(id, "}")
 }
 
 // clearUnsure deletes payout id's unsure marker once its record has left

@@ -137,7 +137,7 @@ func (p *Pipeline) Resolve(ctx context.Context, id, cid string) (*tasks.Record, 
 	}
 	ev := statusEvent{source: "operator resolve", cid: cid, status: info.Status, txid: info.TxID,
 		blockHeight: info.BlockHeight, blockTime: info.BlockTime}
-	out, err := p.applyEvent(ctx, id, ev, func(r *tasks.Record) { r.QueryEndpoint = endpoint })
+	out, err := p.applyEvent(ctx, id, nil, ev, func(r *tasks.Record) { r.QueryEndpoint = endpoint })
 	return out, p.tolerateFollowUp(ctx, out, err)
 }
 

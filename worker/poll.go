@@ -118,7 +118,7 @@ func (p *Pipeline) polled(ctx context.Context, rec *tasks.Record, seq int64, inf
 			return err
 		}
 	}
-	out, err := p.applyEvent(ctx, rec.ThirdPartyID, infoEvent(rec.CID, info), func(r *tasks.Record) {
+	out, err := p.applyEvent(ctx, rec.ThirdPartyID, rec, infoEvent(rec.CID, info), func(r *tasks.Record) {
 		r.QueryEndpoint = endpoint
 		r.PollSeq = max(r.PollSeq, seq+1)
 		if strings.HasPrefix(r.LastError, notFoundNote) {

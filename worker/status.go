@@ -35,17 +35,17 @@ func (e statusEvent) reason() string {
 var errFollowUp = errors.New("recorded, but the follow-up task was not enqueued")
 
 // applyEvent moves record id by ev (and extra, applied after) in one atomic
-// update. A terminal record is compared instead: the same outcome changes
+// update, starting from seen (the record as last read) when not nil. A terminal record is compared instead: the same outcome changes
 // nothing, another is ErrOutcomeConflict. A record that enters submitted gets
 // its first poll; a terminal one gets its notify task, also when the event
 // changed nothing (an idempotent enqueue), so that a replay repairs a run
 // that died before it.
-func (p *Pipeline) applyEvent(ctx context.Context, id string, ev statusEvent, extra func(r *tasks.Record)) (*tasks.Record, error) {
+func (p *Pipeline) applyEvent(ctx context.Context, id string, seen *tasks.Record, ev statusEvent, extra func(r *tasks.Record)) (*tasks.Record, error) {
 	var (
 		from    tasks.State
 		entered bool
 	)
-	rec, err := p.update(ctx, id, ev.reason(), func(r *tasks.Record) error {
+	rec, _, err := p.updateWith(ctx, id, ev.reason(), tasks.UpdateOptions{From: seen}, func(r *tasks.Record) error {
 		from = r.State
 		var err error
 		entered, err = p.settle(r, ev)

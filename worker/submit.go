@@ -62,14 +62,11 @@ func (p *Pipeline) submit(ctx context.Context, id string) error {
 	if err := p.limit(ctx); err != nil {
 		return err
 	}
-	l, err := p.acquireLease(ctx, id, p.leaseTTL())
-	if err != nil {
-		return err
-	}
-	a := &attempt{before: l.unsure, unsure: l.unsure, writeBy: l.expires.Add(-writeTimeout)}
-	err = p.attemptCreate(ctx, id, a)
-	if rerr := l.release(ctx, !a.unsure); rerr != nil {
-		p.log.Warn().Err(rerr).Str("third_party_id", id).Msg("could not release the submit lease; it expires by itself")
+	l := p.newLease(id, p.leaseTTL())
+	a := &attempt{lease: l, writeBy: l.expires.Add(-writeTimeout)}
+	err = p.attemptCreate(ctx, rec, a)
+	if a.taken && !a.gave {
+		p.release(ctx, l, !a.unsure)
 	}
 	return err
 }
@@ -85,16 +82,32 @@ func (p *Pipeline) afterCreated(ctx context.Context, rec *tasks.Record) error {
 	return p.ensureNotify(ctx, rec) // unconfirmed: waits for a callback or an operator's resolve
 }
 
-// attempt is one create attempt's knowledge of the unsure marker.
+// attempt is one create attempt: its lease, and its knowledge of the unsure
+// marker.
 type attempt struct {
-	before  bool      // an earlier attempt may have been applied
-	unsure  bool      // some attempt so far may have been applied
-	writeBy time.Time // the verdict may be written until then (the lease's end, less the release)
+	lease   *lease
+	taken   bool          // the lease was taken (with the move to submitting)
+	gave    bool          // a verdict write gave it back
+	from    *tasks.Record // the record as the move to submitting wrote it
+	before  bool          // an earlier attempt may have been applied
+	unsure  bool          // some attempt so far may have been applied
+	writeBy time.Time     // the verdict may be written until then (the lease's end, less the release)
 }
 
-// attemptCreate runs under the lease: the record is re-read by the update.
-func (p *Pipeline) attemptCreate(ctx context.Context, id string, a *attempt) error {
-	rec, err := p.update(ctx, id, "create attempt", func(r *tasks.Record) error {
+// give is the lease a verdict write gives back: the attempt's, unless it was
+// not taken or is given back already.
+func (a *attempt) give() *tasks.Lease {
+	if !a.taken || a.gave {
+		return nil
+	}
+	return &a.lease.Lease
+}
+
+// attemptCreate moves the record to submitting and takes the lease in one
+// step, calls Cregis, and records the verdict under the lease.
+func (p *Pipeline) attemptCreate(ctx context.Context, seen *tasks.Record, a *attempt) error {
+	id := seen.ThirdPartyID
+	rec, res, err := p.updateWith(ctx, id, "create attempt", tasks.UpdateOptions{From: seen, Take: &a.lease.Lease}, func(r *tasks.Record) error {
 		if !needsCreate(r.State) {
 			return errLeftSubmitting
 		}
@@ -102,10 +115,14 @@ func (p *Pipeline) attemptCreate(ctx context.Context, id string, a *attempt) err
 		r.Attempts++
 		return nil
 	})
-	if err != nil {
-		return p.notAttempted(ctx, id, a, err)
+	if errors.Is(err, tasks.ErrLeaseHeld) {
+		return errBusy
 	}
-	a.unsure = true
+	if err != nil {
+		return p.notAttempted(ctx, id, err)
+	}
+	a.taken, a.from = true, rec
+	a.before, a.unsure = res.Lease, true
 	cid, cerr := p.create(ctx, rec)
 	writeBy := a.writeBy
 	if soon := time.Now().Add(writeTimeout); writeBy.Before(soon) {
@@ -116,8 +133,10 @@ func (p *Pipeline) attemptCreate(ctx context.Context, id string, a *attempt) err
 	return p.recordCreate(wctx, rec, cid, cerr, a)
 }
 
-// notAttempted handles a failed move to submitting: no call was made.
-func (p *Pipeline) notAttempted(ctx context.Context, id string, a *attempt, err error) error {
+// notAttempted handles a failed move to submitting: no call was made, no
+// lease taken. A record that has left queued and submitting no longer needs
+// the unsure marker (no create can start again), so it is cleared.
+func (p *Pipeline) notAttempted(ctx context.Context, id string, err error) error {
 	if !errors.Is(err, errLeftSubmitting) && !errors.Is(err, tasks.ErrIllegalTransition) {
 		return err
 	}
@@ -125,7 +144,7 @@ func (p *Pipeline) notAttempted(ctx context.Context, id string, a *attempt, err 
 	if gerr != nil {
 		return gerr
 	}
-	a.unsure = false // the record has left submitting: the marker is moot
+	p.clearUnsure(ctx, id)
 	return p.afterCreated(ctx, rec)
 }
 
@@ -169,23 +188,23 @@ func (p *Pipeline) recordCreate(ctx context.Context, rec *tasks.Record, cid int6
 		if !a.before {
 			return p.rejected(ctx, rec, err, a)
 		}
-		return p.hold(ctx, rec, err, "refused after an earlier attempt whose outcome is unknown, so it may exist at Cregis: not rejected; resolve it if the Cregis client shows it, else an operator must settle it")
+		return p.hold(ctx, rec, a, err, "refused after an earlier attempt whose outcome is unknown, so it may exist at Cregis: not rejected; resolve it if the Cregis client shows it, else an operator must settle it")
 	case verdictHeld:
 		if !isCreateConfigError(err, namedWallet(rec)) { // an undocumented code proves nothing about the call: keep the marker
-			return p.hold(ctx, rec, err, "an undocumented Cregis answer, which may or may not have created it; held and retried with the same third_party_id")
+			return p.hold(ctx, rec, a, err, "an undocumented Cregis answer, which may or may not have created it; held and retried with the same third_party_id")
 		}
 		a.unsure = a.before
-		return p.hold(ctx, rec, err, "nothing was created; held until the cause is fixed")
+		return p.hold(ctx, rec, a, err, "nothing was created; held until the cause is fixed")
 	case verdictNotSent:
 		a.unsure = a.before
-		return p.retryCreate(ctx, rec, err, "not sent")
+		return p.retryCreate(ctx, rec, a, err, "not sent")
 	}
-	return p.retryCreate(ctx, rec, err, "outcome unknown, retrying with the same third_party_id")
+	return p.retryCreate(ctx, rec, a, err, "outcome unknown, retrying with the same third_party_id")
 }
 
 func (p *Pipeline) accepted(ctx context.Context, rec *tasks.Record, cid int64, a *attempt) error {
 	c := strconv.FormatInt(cid, 10)
-	out, err := p.updateVerdict(ctx, rec.ThirdPartyID, "created at Cregis: cid "+c, func(r *tasks.Record) error {
+	out, err := p.updateVerdict(ctx, a, rec.ThirdPartyID, "created at Cregis: cid "+c, func(r *tasks.Record) error {
 		switch {
 		case r.State == tasks.StateSubmitting, r.State == tasks.StateUnconfirmed:
 			// Unconfirmed: another attempt got E0009 while this one was in
@@ -211,7 +230,7 @@ func (p *Pipeline) accepted(ctx context.Context, rec *tasks.Record, cid int64, a
 }
 
 func (p *Pipeline) duplicate(ctx context.Context, rec *tasks.Record, cerr error, a *attempt) error {
-	out, err := p.updateVerdict(ctx, rec.ThirdPartyID, "Cregis already has this third_party_id (E0009)", func(r *tasks.Record) error {
+	out, err := p.updateVerdict(ctx, a, rec.ThirdPartyID, "Cregis already has this third_party_id (E0009)", func(r *tasks.Record) error {
 		if r.State == tasks.StateSubmitting {
 			r.State = tasks.StateUnconfirmed
 			r.LastError = "E0009: Cregis already has this third_party_id; its cid is unknown until a callback or an operator's resolve: " + cerr.Error()
@@ -229,7 +248,7 @@ func (p *Pipeline) duplicate(ctx context.Context, rec *tasks.Record, cerr error,
 }
 
 func (p *Pipeline) rejected(ctx context.Context, rec *tasks.Record, cerr error, a *attempt) error {
-	out, err := p.updateVerdict(ctx, rec.ThirdPartyID, "refused by Cregis: "+callCode(cerr), func(r *tasks.Record) error {
+	out, err := p.updateVerdict(ctx, a, rec.ThirdPartyID, "refused by Cregis: "+callCode(cerr), func(r *tasks.Record) error {
 		if r.State == tasks.StateSubmitting {
 			r.State, r.LastError = tasks.StateRejected, cerr.Error()
 		}
@@ -260,9 +279,12 @@ const (
 // the replicas did not confirm is retried the same way, and each retry finds
 // nothing to change and so retries the WAIT (Store.Sync) until it is
 // confirmed or the lease ends.
-func (p *Pipeline) updateVerdict(ctx context.Context, id, reason string, fn func(r *tasks.Record) error) (*tasks.Record, error) {
+func (p *Pipeline) updateVerdict(ctx context.Context, a *attempt, id, reason string, fn func(r *tasks.Record) error) (*tasks.Record, error) {
+	opt := tasks.UpdateOptions{From: a.from, Durable: true, Give: a.give(), ClearMarker: true}
 	for delay := verdictRetryMin; ; delay = min(2*delay, verdictRetryMax) {
-		rec, err := p.updateDurable(ctx, id, reason, fn)
+		rec, res, err := p.updateWith(ctx, id, reason, opt, fn)
+		a.gave = a.gave || res.Wrote
+		opt.Give = a.give()
 		if err == nil || !retryableWrite(err) {
 			return rec, err
 		}
@@ -270,6 +292,7 @@ func (p *Pipeline) updateVerdict(ctx context.Context, id, reason string, fn func
 		if sleep(ctx, delay) != nil {
 			return rec, err
 		}
+		opt.From = nil // read it afresh
 	}
 }
 
@@ -295,8 +318,8 @@ func sleep(ctx context.Context, d time.Duration) error {
 // hold keeps the record in submitting with LastError and returns a
 // *heldError: retried slowly, without consuming the retry budget.
 // The first hold of a payout sends the "held" webhook event.
-func (p *Pipeline) hold(ctx context.Context, rec *tasks.Record, cerr error, why string) error {
-	held := p.noteError(ctx, rec, fmt.Sprintf("attempt %d: %s: %v", rec.Attempts, why, cerr))
+func (p *Pipeline) hold(ctx context.Context, rec *tasks.Record, a *attempt, cerr error, why string) error {
+	held := p.noteError(ctx, rec, a, fmt.Sprintf("attempt %d: %s: %v", rec.Attempts, why, cerr))
 	p.recLog(ctx, rec).Error().Err(cerr).Str("code", callCode(cerr)).Bool("config_error", isCreateConfigError(cerr, namedWallet(rec))).
 		Msg("payout held: " + why)
 	if held != nil && held.State == tasks.StateSubmitting {
@@ -309,21 +332,25 @@ func (p *Pipeline) hold(ctx context.Context, rec *tasks.Record, cerr error, why 
 
 // retryCreate notes an attempt that may be retried at once and returns its
 // error for asynq's backoff.
-func (p *Pipeline) retryCreate(ctx context.Context, rec *tasks.Record, cerr error, what string) error {
-	p.noteError(ctx, rec, fmt.Sprintf("attempt %d: %s: %v", rec.Attempts, what, cerr))
+func (p *Pipeline) retryCreate(ctx context.Context, rec *tasks.Record, a *attempt, cerr error, what string) error {
+	p.noteError(ctx, rec, a, fmt.Sprintf("attempt %d: %s: %v", rec.Attempts, what, cerr))
 	p.recLog(ctx, rec).Warn().Err(cerr).Msg("create attempt " + what)
 	return cerr
 }
 
-// noteError sets LastError on a submitting record, best-effort, and returns
-// the record as it is then (nil when it could not be read or written).
-func (p *Pipeline) noteError(ctx context.Context, rec *tasks.Record, msg string) *tasks.Record {
-	out, err := p.update(ctx, rec.ThirdPartyID, "", func(r *tasks.Record) error {
+// noteError sets LastError on a submitting record, best-effort, giving the
+// lease back with the write (clearing the unsure marker unless a's attempts
+// may have been applied), and returns the record as it is then (nil when it
+// could not be read or written).
+func (p *Pipeline) noteError(ctx context.Context, rec *tasks.Record, a *attempt, msg string) *tasks.Record {
+	opt := tasks.UpdateOptions{From: a.from, Give: a.give(), ClearMarker: !a.unsure}
+	out, res, err := p.updateWith(ctx, rec.ThirdPartyID, "", opt, func(r *tasks.Record) error {
 		if r.State == tasks.StateSubmitting {
 			r.LastError = msg
 		}
 		return nil
 	})
+	a.gave = a.gave || res.Wrote
 	if err != nil && !errors.Is(err, tasks.ErrIllegalTransition) {
 		p.recLog(ctx, rec).Warn().Err(err).Msg("could not note the create attempt's error")
 		return nil

@@ -13,28 +13,28 @@ import (
 // and the transitions counter. Callers that make a record terminal ensure
 // its notify task themselves (ensureNotify), so that they can retry it.
 func (p *Pipeline) update(ctx context.Context, id, reason string, fn func(r *tasks.Record) error) (*tasks.Record, error) {
-	return p.updateWith(ctx, p.cfg.Store.Update, id, reason, fn)
+	rec, _, err := p.updateWith(ctx, id, reason, tasks.UpdateOptions{}, fn)
+	return rec, err
 }
 
-// updateDurable is update through Store.UpdateDurable: it returns once the
-// replicas confirmed the record (or an error wrapping tasks.ErrNotDurable).
-func (p *Pipeline) updateDurable(ctx context.Context, id, reason string, fn func(r *tasks.Record) error) (*tasks.Record, error) {
-	return p.updateWith(ctx, p.cfg.Store.UpdateDurable, id, reason, fn)
+// updateFrom is update starting from rec, the record as last read (see
+// tasks.UpdateOptions.From): it saves a read when rec is current.
+func (p *Pipeline) updateFrom(ctx context.Context, rec *tasks.Record, reason string, fn func(r *tasks.Record) error) (*tasks.Record, error) {
+	out, _, err := p.updateWith(ctx, rec.ThirdPartyID, reason, tasks.UpdateOptions{From: rec}, fn)
+	return out, err
 }
 
-// storeUpdate is the signature of Store.Update and Store.UpdateDurable.
-type storeUpdate func(ctx context.Context, id, reason string, fn func(r *tasks.Record) error) (*tasks.Record, error)
-
-func (p *Pipeline) updateWith(ctx context.Context, write storeUpdate, id, reason string, fn func(r *tasks.Record) error) (*tasks.Record, error) {
+// updateWith is update through Store.UpdateWith.
+func (p *Pipeline) updateWith(ctx context.Context, id, reason string, opt tasks.UpdateOptions, fn func(r *tasks.Record) error) (*tasks.Record, tasks.UpdateResult, error) {
 	var from tasks.State
-	rec, err := write(ctx, id, reason, func(r *tasks.Record) error {
+	rec, res, err := p.cfg.Store.UpdateWith(ctx, id, reason, opt, func(r *tasks.Record) error {
 		from = r.State
 		return fn(r)
 	})
 	if (err == nil || errors.Is(err, tasks.ErrNotDurable)) && rec != nil && from != "" && rec.State != from {
 		p.transitioned(ctx, from, rec, reason)
 	}
-	return rec, err
+	return rec, res, err
 }
 
 func (p *Pipeline) transitioned(ctx context.Context, from tasks.State, rec *tasks.Record, reason string) {
