@@ -62,12 +62,17 @@
 // than MinReplicas within WaitTimeout is ErrNotDurable: the write stands on
 // the primary, and Sync confirms it later.
 //
-// The record is written first and atomically (a Lua create-if-absent, a Lua
-// compare-and-set for updates); the indexes and the events stream follow in
-// one pipelined round trip, best-effort, and Store.Reindex repairs them. The
-// one exception is the open index, which gets the id before the record is
-// created, so that a crash never hides a record from the sweeper. Readers
-// check the record itself: a stale index entry never makes List lie.
+// Every record write is one Lua script (a create-if-absent, or a
+// compare-and-set against the value the writer read, which answers the
+// current value when it loses). On a single Redis (standalone or behind
+// Sentinel) the same script writes the record's index entries and its event,
+// so they change together. On Redis Cluster, where those keys live in other
+// slots, the script writes the record alone (with any lease key of its hash
+// tag) and the index and event writes follow in one pipelined round trip,
+// best-effort, repaired by Store.Reindex; there the open index gets the id
+// before the record is created, so that a crash never hides a record from
+// the sweeper. Readers check the record itself: a stale index entry never
+// makes List lie.
 // Records are never expired by Redis; Store.Remove deletes a settled one
 // (the worker's retention sweep calls it).
 //
@@ -75,8 +80,9 @@
 //
 // Each transition (creation included) is appended to the events stream with
 // the fields third_party_id, from, to, reason, at and cid. It is how outcomes
-// reach backends that read Redis; it is trimmed to about 100000 entries and
-// best-effort (see Store.EventsKey).
+// reach backends that read Redis; it is trimmed to about 100000 entries, its
+// entries older than 7 days are dropped (StoreConfig.EventsMaxAge), and on
+// Redis Cluster it is best-effort (see Store.EventsKey).
 //
 // # Amounts
 //

@@ -38,10 +38,14 @@ type StoreConfig struct {
 	// EventsMaxLen is the approximate length the events stream is trimmed
 	// to. Default 100000.
 	EventsMaxLen int64
+	// EventsMaxAge is how long an event is kept at most: TrimEvents (the
+	// sweeper) drops older ones. Default 7 days.
+	EventsMaxAge time.Duration
 	// IndexErrorFunc, when set, is called when an index or events-stream
-	// write that follows a record write fails. Those writes are best-effort:
-	// the record is already written, and Reindex (the sweeper) repairs the
-	// indexes. Default: ignore.
+	// write that follows a record write fails (on Redis Cluster only: on a
+	// single Redis they are part of the record's write). Those writes are
+	// best-effort: the record is already written, and Reindex (the sweeper)
+	// repairs the indexes. Default: ignore.
 	IndexErrorFunc func(id string, err error)
 	// OrphanGrace is how long Reindex leaves an open-index entry without a
 	// record alone (Create adds the entry a moment before the record). It is
@@ -86,6 +90,9 @@ func NewStore(rdb redis.UniversalClient, cfg StoreConfig) *Store {
 	if cfg.EventsMaxLen <= 0 {
 		cfg.EventsMaxLen = 100000
 	}
+	if cfg.EventsMaxAge <= 0 {
+		cfg.EventsMaxAge = DefaultEventsMaxAge
+	}
 	if cfg.OrphanGrace <= 0 {
 		cfg.OrphanGrace = defaultOrphanGrace
 	}
@@ -106,8 +113,10 @@ func (s *Store) now() time.Time { return s.cfg.NowFunc().UTC() }
 // and metadata objects are equal when they hold the same keys and values
 // (key order and whitespace do not matter; numbers compare as written).
 // Creation is one atomic step, so of concurrent creates of one id exactly one
-// returns created true. The id enters the open index before the record is
-// written, so a crash can never hide a record from the sweeper.
+// returns created true. The record, its index entries and its event are
+// written by one script on a single Redis; on Redis Cluster the id enters the
+// open index before the record is written, so a crash can never hide a
+// record from the sweeper.
 //
 // With MinReplicas above 0 the write (or, for the same request again, the
 // record's earlier writes: see Sync) is followed by WAIT; when the replicas
@@ -216,16 +225,17 @@ func (s *Store) getRaw(ctx context.Context, id string) ([]byte, error) {
 	return raw, nil
 }
 
-// Update changes a record atomically (compare-and-set in one transaction on
-// the record's key, retried on contention). fn gets the current record and
+// Update changes a record atomically (a compare-and-set in one script on the
+// record's key, retried on contention). fn gets the current record and
 // mutates it; returning an error aborts without a write. If fn changed the
 // state, the change must be legal (else ErrIllegalTransition, nothing
 // written) and is appended to the history with reason. A terminal record
 // never changes: Update returns ErrIllegalTransition without calling fn.
 // UpdatedAt is set by the store.
 //
-// The compare-and-set is a Lua script on the record's key alone (one hash
-// slot): it writes only if the key still holds what was read. In detail:
+// The compare-and-set is a Lua script on the record's slot: it writes only if
+// the key still holds what was read, and answers the current value when it
+// does not, so the next attempt starts from it without a read. In detail:
 //   - fn runs on a copy and may run more than once (once per attempt), so it
 //     must only mutate the record it is given.
 //   - A terminal record is never passed to fn: Update returns the record with
@@ -240,7 +250,8 @@ func (s *Store) getRaw(ctx context.Context, id string) ([]byte, error) {
 //   - After losing the compare-and-set 100 times in a row (with a short
 //     random backoff between attempts), Update returns ErrContention.
 //   - A state change also updates the indexes and appends an event to the
-//     events stream, best-effort (see StoreConfig.IndexErrorFunc).
+//     events stream: in the same script on a single Redis, right after it
+//     and best-effort on Redis Cluster (see StoreConfig.IndexErrorFunc).
 //   - With StoreConfig.MinReplicas above 0, a write that makes the record
 //     terminal is followed by WAIT; unconfirmed, Update returns the written
 //     record with an error wrapping ErrNotDurable (retry with Sync).

@@ -48,6 +48,7 @@ func (p *Pipeline) sweepJobs() []sweepJob {
 	return []sweepJob{
 		{"open", p.sweepOpen},
 		{"retention", p.sweepRetention},
+		{"events", p.sweepEvents},
 	}
 }
 
@@ -63,7 +64,7 @@ func (p *Pipeline) sweepJobs() []sweepJob {
 // the next sweep, on any worker, continues from there; a walk that reaches
 // the end clears it, so the next starts from the oldest. The retention job
 // removes records terminal for longer than RecordRetention, in a bounded
-// batch. What was counted is published even when a job stopped early. Only
+// batch. The events job drops events older than the store's EventsMaxAge. What was counted is published even when a job stopped early. Only
 // one sweep runs at a time across the fleet: a sweep that finds another
 // running returns at once.
 func (p *Pipeline) HandleSweep(ctx context.Context, _ *asynq.Task) error {
@@ -295,3 +296,12 @@ func (p *Pipeline) lock(ctx context.Context, name string, ttl time.Duration) (fu
 
 // sweepLockTTL bounds a sweep lock whose holder died.
 const sweepLockTTL = 10 * time.Minute
+
+// sweepEvents trims the events stream by age (Store.TrimEvents).
+func (p *Pipeline) sweepEvents(ctx context.Context, _ *sweepCounts) error {
+	n, err := p.cfg.Store.TrimEvents(ctx)
+	if n > 0 {
+		p.log.Info().Int64("dropped", n).Msg("events older than their maximum age dropped")
+	}
+	return err
+}

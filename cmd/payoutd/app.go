@@ -63,7 +63,7 @@ func newApp(cfg Config, log zerolog.Logger) (*app, error) {
 func (a *app) assemble(cc *cregis.Client) error {
 	reg, m := newMetrics(a.inspector)
 	store := tasks.NewStore(a.rdb, tasks.StoreConfig{KeyPrefix: a.cfg.KeyPrefix,
-		MinReplicas: a.cfg.RedisMinReplicas, WaitTimeout: a.cfg.RedisWaitTimeout})
+		MinReplicas: a.cfg.RedisMinReplicas, WaitTimeout: a.cfg.RedisWaitTimeout, EventsMaxAge: a.cfg.EventsMaxAge})
 	p, err := worker.NewPipeline(a.pipelineConfig(cc, store, m))
 	if err != nil {
 		return err

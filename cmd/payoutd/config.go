@@ -55,6 +55,7 @@ type Config struct {
 	TradeScanInterval time.Duration `env:"TRADE_SCAN_INTERVAL" envDefault:"1m" help:"period of the scan of Cregis's trade records for the cids of unconfirmed payouts (scheduler role); 0 turns it off"`
 	StuckAfter        time.Duration `env:"STUCK_AFTER" envDefault:"24h" help:"a payout non-terminal for longer is flagged stuck (and still polled)"`
 	RecordRetention   time.Duration `env:"RECORD_RETENTION" envDefault:"2160h" help:"a record terminal for longer is removed by the sweeper (90 days by default); 0 keeps records forever"`
+	EventsMaxAge      time.Duration `env:"EVENTS_MAX_AGE" envDefault:"168h" help:"events older than this are dropped from the events stream by the sweeper (it also keeps at most about 100000)"`
 	SweepInterval     time.Duration `env:"SWEEP_INTERVAL" envDefault:"1m" help:"period of the sweeper that re-drives payouts that lost their task (scheduler role)"`
 	WorkerConcurrency int           `env:"WORKER_CONCURRENCY" envDefault:"10" help:"tasks a worker runs at once"`
 	ShutdownTimeout   time.Duration `env:"SHUTDOWN_TIMEOUT" envDefault:"40s" help:"on SIGINT/SIGTERM, how long in-flight tasks and requests get to finish; must exceed CREGIS_TIMEOUT"`
@@ -333,6 +334,8 @@ func (c *Config) validateWorker() error {
 		return problem("STUCK_AFTER", "must be positive")
 	case c.RecordRetention < 0:
 		return problem("RECORD_RETENTION", "must not be negative")
+	case c.EventsMaxAge <= 0:
+		return problem("EVENTS_MAX_AGE", "must be positive")
 	case c.SweepInterval <= 0:
 		return problem("SWEEP_INTERVAL", "must be positive")
 	case c.WorkerConcurrency < 1:
