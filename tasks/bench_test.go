@@ -109,7 +109,7 @@ func BenchmarkStoreBytesPerPayout(b *testing.B) {
 	}
 	b.StopTimer()
 	record := memoryUsage(b, rdb, s.RecordKey("pay-00000001-7f3a9c")) // every record has the same shape
-	index := memoryUsage(b, rdb, s.createdKey(), s.stateKey(StateSubmitted), s.openKey())
+	index := memoryUsage(b, rdb, s.stateKey(StateSubmitted))
 	events := memoryUsage(b, rdb, s.EventsKey())
 	b.ReportMetric(float64(record)+float64(index)/float64(n), "bytes/payout")
 	b.ReportMetric(float64(record), "record-bytes/payout")
@@ -186,7 +186,7 @@ func BenchmarkStoreBytesPerSettledPayout(b *testing.B) {
 	}
 	b.StopTimer()
 	record := memoryUsage(b, rdb, s.RecordKey("pay-00000001-7f3a9c"))
-	index := memoryUsage(b, rdb, s.createdKey(), s.stateKey(StateSucceeded))
+	index := memoryUsage(b, rdb, s.stateKey(StateSucceeded))
 	b.ReportMetric(float64(record)+float64(index)/float64(n), "bytes/payout")
 	b.ReportMetric(float64(record), "record-bytes/payout")
 	b.ReportMetric(float64(index)/float64(n), "index-bytes/payout")

@@ -38,17 +38,20 @@
 //	payoutd:payout:{<id>}          the record, JSON; one key per third_party_id.
 //	                               The hash tag {<id>} keeps every atomic
 //	                               operation in one slot (Redis Cluster).
-//	payoutd:payouts:created        sorted set of every id, scored by created_at (ms)
-//	payoutd:payouts:state:<state>  sorted set of the ids in <state>, same score
-//	payoutd:payouts:open           sorted set of non-terminal ids, same score
+//	payoutd:payouts:state:<state>  sorted set of the ids in <state>, scored by
+//	                               created_at (ms): a record's one index entry
 //	payoutd:webhooks:{<id>}        hash of webhook event name to its Delivery JSON
 //	                               (body, attempts, outcome), in the record's slot
 //	payoutd:events                 stream of state transitions (see Store.EventsKey)
 //	payoutd:coins                  the Cregis coin list and when it was fetched (CoinCache)
 //	payoutd:sync:{<id>}            a 10 s marker Store.Sync writes in the record's
 //	                               slot so that WAIT covers the record's writes
-//	payoutd:orphan:{<id>}          when Reindex first saw an open-index entry without
+//	payoutd:orphan:{<id>}          when Reindex first saw an index entry without
 //	                               its record, by Redis's clock (expires by itself)
+//
+// Earlier versions also kept payoutd:payouts:created and payoutd:payouts:open,
+// one more entry each per record; nothing reads them now, and Reindex and
+// Remove take their ids out, so they empty by themselves.
 //
 // The worker keeps per-payout keys of its own in the same slot (the submit
 // lease, the unsure marker, the verification decisions <prefix>verify:{<id>}).
@@ -69,7 +72,7 @@
 // so they change together. On Redis Cluster, where those keys live in other
 // slots, the script writes the record alone (with any lease key of its hash
 // tag) and the index and event writes follow in one pipelined round trip,
-// best-effort, repaired by Store.Reindex; there the open index gets the id
+// best-effort, repaired by Store.Reindex; there the queued index gets the id
 // before the record is created, so that a crash never hides a record from
 // the sweeper. Readers check the record itself: a stale index entry never
 // makes List lie.

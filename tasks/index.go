@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -25,11 +26,33 @@ const (
 	defaultOrphanGrace = time.Minute
 )
 
-// The index keys. Each is a sorted set of ids scored by the record's
-// CreatedAt in Unix milliseconds; ties are ordered by id.
-func (s *Store) createdKey() string       { return s.cfg.KeyPrefix + "payouts:created" }
+// stateKey is the index of the records in one state: a sorted set of ids
+// scored by the record's CreatedAt in Unix milliseconds; ties are ordered by
+// id. A record has one index entry, in its state's index: every record is
+// the union of all of them, the open records that of the non-terminal ones.
 func (s *Store) stateKey(st State) string { return s.cfg.KeyPrefix + "payouts:state:" + string(st) }
-func (s *Store) openKey() string          { return s.cfg.KeyPrefix + "payouts:open" }
+
+// legacyKeys are the indexes of every record and of the open ones that
+// earlier versions kept beside the state indexes. Nothing reads or adds to
+// them any more; Reindex and Remove take their ids out, so they empty as the
+// sweeper walks and retention removes.
+func (s *Store) legacyKeys() []string {
+	return []string{s.cfg.KeyPrefix + "payouts:created", s.cfg.KeyPrefix + "payouts:open"}
+}
+
+// stateKeys are the indexes of the states for which keep says true.
+func (s *Store) stateKeys(keep func(State) bool) []string {
+	var keys []string
+	for _, st := range States {
+		if keep(st) {
+			keys = append(keys, s.stateKey(st))
+		}
+	}
+	return keys
+}
+
+func anyState(State) bool       { return true }
+func nonTerminal(st State) bool { return !st.Terminal() }
 
 // z is rec's entry in the index sorted sets.
 func (r *Record) z() redis.Z {
@@ -52,7 +75,6 @@ func (s *Store) writeIndexes(ctx context.Context, rec *Record) error {
 	ctx, cancel := postWriteContext(ctx)
 	defer cancel()
 	return s.pipelined(ctx, func(p redis.Pipeliner) {
-		p.ZAdd(ctx, s.createdKey(), rec.z())
 		for _, st := range States {
 			if st == rec.State {
 				p.ZAdd(ctx, s.stateKey(st), rec.z())
@@ -60,17 +82,15 @@ func (s *Store) writeIndexes(ctx context.Context, rec *Record) error {
 				p.ZRem(ctx, s.stateKey(st), rec.ThirdPartyID)
 			}
 		}
-		if rec.State.Terminal() {
-			p.ZRem(ctx, s.openKey(), rec.ThirdPartyID)
-		} else {
-			p.ZAdd(ctx, s.openKey(), rec.z())
+		for _, k := range s.legacyKeys() {
+			p.ZRem(ctx, k, rec.ThirdPartyID)
 		}
 	})
 }
 
 // Reindex repairs the index entries of one record from the record itself, for
 // the sweeper: it adds what is missing and removes what is stale. For an id
-// without a record (a Create that crashed between the open index and the
+// without a record (a Create that crashed between the queued index and the
 // record), it removes the id from every index once Redis's own clock says
 // OrphanGrace has passed since Reindex first saw it so (the caller's clock
 // plays no part), and returns ErrNotFound. A Reindex racing an Update can leave a
@@ -100,10 +120,8 @@ func (s *Store) dropOrphan(ctx context.Context, id string) error {
 		return ErrNotFound // first seen just now, or a Create may be in flight
 	}
 	err = s.pipelined(ctx, func(p redis.Pipeliner) {
-		p.ZRem(ctx, s.createdKey(), id)
-		p.ZRem(ctx, s.openKey(), id)
-		for _, st := range States {
-			p.ZRem(ctx, s.stateKey(st), id)
+		for _, k := range append(s.stateKeys(anyState), s.legacyKeys()...) {
+			p.ZRem(ctx, k, id)
 		}
 	})
 	if err != nil {
@@ -163,18 +181,18 @@ func (s *Store) List(ctx context.Context, opt ListOptions) ([]*Record, string, e
 	if err != nil {
 		return nil, "", err
 	}
-	key := s.createdKey()
+	keys := s.stateKeys(anyState)
 	if opt.State != "" {
-		key = s.stateKey(opt.State)
+		keys = []string{s.stateKey(opt.State)}
 	}
-	return s.listFrom(ctx, key, opt.State, pos, clamp(opt.Limit, defaultListLimit, maxListLimit))
+	return s.listFrom(ctx, keys, opt.State, pos, clamp(opt.Limit, defaultListLimit, maxListLimit))
 }
 
-func (s *Store) listFrom(ctx context.Context, key string, state State, pos *position, limit int) ([]*Record, string, error) {
+func (s *Store) listFrom(ctx context.Context, keys []string, state State, pos *position, limit int) ([]*Record, string, error) {
 	out := make([]*Record, 0, limit)
 	for range maxListRounds {
 		want := limit - len(out) + 1 // one more, to know whether the page is the last
-		entries, err := s.scan(ctx, key, pos, want, true)
+		entries, err := s.scanAll(ctx, keys, pos, want, true)
 		if err != nil {
 			return nil, "", err
 		}
@@ -225,7 +243,7 @@ func (s *Store) getMany(ctx context.Context, entries []position) ([]*Record, err
 // Open returns the ids of non-terminal records, oldest first, at most limit
 // of them (for the sweeper).
 //
-// The ids come from the open index, which can briefly hold an id whose record
+// The ids come from the non-terminal states' indexes, which can briefly hold an id whose record
 // is already terminal or not yet written; the sweeper loads each record and
 // calls Reindex for one that does not belong. limit <= 0 means 100.
 func (s *Store) Open(ctx context.Context, limit int) ([]string, error) {
@@ -243,7 +261,7 @@ func (s *Store) OpenPage(ctx context.Context, cursor string, limit int) ([]strin
 		return nil, "", err
 	}
 	limit = clamp(limit, defaultOpenLimit, maxOpenLimit)
-	entries, err := s.scan(ctx, s.openKey(), pos, limit, false)
+	entries, err := s.scanAll(ctx, s.stateKeys(nonTerminal), pos, limit, false)
 	if err != nil {
 		return nil, "", err
 	}
@@ -269,7 +287,7 @@ func clamp(n, def, most int) int {
 type StoreStats struct {
 	// States counts records per non-terminal state.
 	States map[State]int64
-	// Open counts entries of the open index.
+	// Open counts the entries of the non-terminal states' indexes.
 	Open int64
 	// OldestOpenID is the oldest open record's id, "" when none is open.
 	OldestOpenID string
@@ -281,27 +299,30 @@ type StoreStats struct {
 // record.
 func (s *Store) Stats(ctx context.Context) (StoreStats, error) {
 	counts := map[State]*redis.IntCmd{}
-	var open *redis.IntCmd
-	var oldest *redis.ZSliceCmd
+	oldest := map[State]*redis.ZSliceCmd{}
 	err := s.pipelined(ctx, func(p redis.Pipeliner) {
 		for _, st := range States {
 			if !st.Terminal() {
 				counts[st] = p.ZCard(ctx, s.stateKey(st))
+				oldest[st] = p.ZRangeWithScores(ctx, s.stateKey(st), 0, 0)
 			}
 		}
-		open = p.ZCard(ctx, s.openKey())
-		oldest = p.ZRangeWithScores(ctx, s.openKey(), 0, 0)
 	})
 	if err != nil {
 		return StoreStats{}, fmt.Errorf("tasks: stats: %w", err)
 	}
-	st := StoreStats{States: map[State]int64{}, Open: open.Val()}
+	st := StoreStats{States: map[State]int64{}}
+	var first *position
 	for state, cmd := range counts {
 		st.States[state] = cmd.Val()
+		st.Open += cmd.Val()
+		if z := positions(oldest[state].Val()); len(z) == 1 && (first == nil || z[0].before(*first)) {
+			first = &z[0]
+		}
 	}
-	if z := oldest.Val(); len(z) == 1 {
-		st.OldestOpenID, _ = z[0].Member.(string)
-		st.OldestOpenAge = max(s.now().Sub(time.UnixMilli(int64(z[0].Score))), 0)
+	if first != nil {
+		st.OldestOpenID = first.id
+		st.OldestOpenAge = max(s.now().Sub(time.UnixMilli(first.score)), 0)
 	}
 	return st, nil
 }
@@ -310,6 +331,11 @@ func (s *Store) Stats(ctx context.Context) (StoreStats, error) {
 type position struct {
 	score int64
 	id    string
+}
+
+// before reports whether p comes before q oldest first: by score, then id.
+func (p position) before(q position) bool {
+	return p.score < q.score || p.score == q.score && p.id < q.id
 }
 
 // encode returns the opaque cursor of p: base64url("<score>:<id>").
@@ -331,6 +357,31 @@ func decodeCursor(c string) (*position, error) {
 		return nil, ErrInvalidCursor
 	}
 	return &position{score: n, id: id}, nil
+}
+
+// scanAll is scan over several indexes at once: their entries after pos
+// merged in the same order, each id once (a record between two state
+// indexes on Redis Cluster can briefly be in both), at most n.
+func (s *Store) scanAll(ctx context.Context, keys []string, pos *position, n int, newestFirst bool) ([]position, error) {
+	var all []position
+	for _, key := range keys {
+		got, err := s.scan(ctx, key, pos, n, newestFirst)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, got...)
+	}
+	slices.SortFunc(all, func(a, b position) int {
+		switch {
+		case a == b:
+			return 0
+		case a.before(b) != newestFirst:
+			return -1
+		}
+		return 1
+	})
+	all = slices.CompactFunc(all, func(a, b position) bool { return a.id == b.id })
+	return all[:min(n, len(all))], nil
 }
 
 // scan returns at most n entries of the sorted set key after pos (from the

@@ -156,49 +156,52 @@ func TestStoreReindex(t *testing.T) {
 		f := newStoreFixture(t)
 		f.recordIn(t, "done", StateSucceeded)
 		f.recordIn(t, "busy", StateSubmitted)
-		f.rdb.Del(f.ctx, f.createdKey(), f.stateKey(StateSubmitted), f.stateKey(StateSucceeded))
-		f.rdb.ZAdd(f.ctx, f.openKey(), redis.Z{Score: 1, Member: "done"})
+		f.rdb.Del(f.ctx, f.stateKey(StateSubmitted), f.stateKey(StateSucceeded))
+		legacyOpen := f.legacyKeys()[1] // an earlier version's index of the open records
+		f.rdb.ZAdd(f.ctx, legacyOpen, redis.Z{Score: 1, Member: "done"})
 		f.rdb.ZAdd(f.ctx, f.stateKey(StateQueued), redis.Z{Score: 1, Member: "busy"})
 		for _, id := range []string{"done", "busy"} {
 			if _, err := f.Reindex(f.ctx, id); err != nil {
 				t.Fatalf("Reindex(%s): %v", id, err)
 			}
 		}
-		assertMembers(t, f, f.openKey(), "busy")
+		assertMembers(t, f, legacyOpen)
 		assertMembers(t, f, f.stateKey(StateQueued))
 		assertMembers(t, f, f.stateKey(StateSubmitted), "busy")
 		assertMembers(t, f, f.stateKey(StateSucceeded), "done")
-		assertMembers(t, f, f.createdKey(), "busy", "done")
+		if open, err := f.Open(f.ctx, 10); err != nil || !slices.Equal(open, []string{"busy"}) {
+			t.Fatalf("Open = %v, %v; want [busy]", open, err)
+		}
 	})
 	t.Run("DropsAnOrphanOnlyOnceRedisSaysItIsOld", func(t *testing.T) {
 		f := newStoreFixture(t)
 		s := NewStore(f.rdb, StoreConfig{KeyPrefix: f.cfg.KeyPrefix, NowFunc: f.clock.Now, OrphanGrace: time.Second})
-		f.rdb.ZAdd(f.ctx, s.openKey(), redis.Z{Score: float64(f.clock.Now().UnixMilli()), Member: "ghost"})
+		f.rdb.ZAdd(f.ctx, s.stateKey(StateQueued), redis.Z{Score: float64(f.clock.Now().UnixMilli()), Member: "ghost"})
 		// The sweeper's clock runs a day ahead: it proves nothing.
 		f.clock.Advance(24 * time.Hour)
 		for range 2 {
 			if _, err := s.Reindex(f.ctx, "ghost"); !errors.Is(err, ErrNotFound) {
 				t.Fatalf("got %v, want ErrNotFound", err)
 			}
-			assertMembers(t, f, s.openKey(), "ghost") // a Create may be in flight
+			assertMembers(t, f, s.stateKey(StateQueued), "ghost") // a Create may be in flight
 		}
 		time.Sleep(time.Second) // Redis's clock must move on: there is no event to await
 		if _, err := s.Reindex(f.ctx, "ghost"); !errors.Is(err, ErrNotFound) {
 			t.Fatalf("got %v, want ErrNotFound", err)
 		}
-		assertMembers(t, f, s.openKey())
+		assertMembers(t, f, s.stateKey(StateQueued))
 	})
 	t.Run("KeepsAnEntryWhoseRecordAppeared", func(t *testing.T) {
 		f := newStoreFixture(t)
 		s := NewStore(f.rdb, StoreConfig{KeyPrefix: f.cfg.KeyPrefix, NowFunc: f.clock.Now, OrphanGrace: time.Millisecond})
-		f.rdb.ZAdd(f.ctx, s.openKey(), redis.Z{Score: float64(f.clock.Now().UnixMilli()), Member: "late"})
+		f.rdb.ZAdd(f.ctx, s.stateKey(StateQueued), redis.Z{Score: float64(f.clock.Now().UnixMilli()), Member: "late"})
 		_, _ = s.Reindex(f.ctx, "late") // seen without a record
 		f.recordIn(t, "late", StateQueued)
 		time.Sleep(5 * time.Millisecond)
 		if _, err := s.Reindex(f.ctx, "late"); err != nil {
 			t.Fatalf("got %v, want the record", err)
 		}
-		assertMembers(t, f, s.openKey(), "late")
+		assertMembers(t, f, s.stateKey(StateQueued), "late")
 	})
 }
 

@@ -49,7 +49,7 @@ func (s *Store) Settled(ctx context.Context, before time.Time, limit int) ([]str
 //
 // The index entries go first and the keys then in one script on the
 // record's slot, so a Create of the same id meanwhile can never lose its
-// open-index entry (which it writes before its record). After Remove the id
+// index entry. After Remove the id
 // is unknown: the same third_party_id enqueued again is a new payout.
 func (s *Store) Remove(ctx context.Context, id string, before time.Time, also ...string) (*Record, error) {
 	raw, err := s.getRaw(ctx, id)
@@ -75,15 +75,14 @@ func (s *Store) Remove(ctx context.Context, id string, before time.Time, also ..
 	return rec, nil
 }
 
-// dropSettledIndexes removes id from the created index and the terminal
-// states' indexes (never from the open index: see Remove).
+// dropSettledIndexes removes id from the terminal states' indexes (and the
+// legacy ones), never from a non-terminal state's: on Redis Cluster a Create
+// of the same id meanwhile puts it in queued's before its record (see
+// Remove).
 func (s *Store) dropSettledIndexes(ctx context.Context, id string) error {
 	err := s.pipelined(ctx, func(p redis.Pipeliner) {
-		p.ZRem(ctx, s.createdKey(), id)
-		for _, st := range States {
-			if st.Terminal() {
-				p.ZRem(ctx, s.stateKey(st), id)
-			}
+		for _, k := range append(s.stateKeys(State.Terminal), s.legacyKeys()...) {
+			p.ZRem(ctx, k, id)
 		}
 	})
 	if err != nil {

@@ -47,8 +47,9 @@ type StoreConfig struct {
 	// best-effort: the record is already written, and Reindex (the sweeper)
 	// repairs the indexes. Default: ignore.
 	IndexErrorFunc func(id string, err error)
-	// OrphanGrace is how long Reindex leaves an open-index entry without a
-	// record alone (Create adds the entry a moment before the record). It is
+	// OrphanGrace is how long Reindex leaves an index entry without a
+	// record alone (on Redis Cluster, Create adds the entry a moment before
+	// the record). It is
 	// measured by Redis's own clock between two sightings, never by the
 	// clock of the process that calls Reindex. Default 1m.
 	OrphanGrace time.Duration
@@ -113,9 +114,9 @@ func (s *Store) now() time.Time { return s.cfg.NowFunc().UTC() }
 // and metadata objects are equal when they hold the same keys and values
 // (key order and whitespace do not matter; numbers compare as written).
 // Creation is one atomic step, so of concurrent creates of one id exactly one
-// returns created true. The record, its index entries and its event are
+// returns created true. The record, its index entry and its event are
 // written by one script on a single Redis; on Redis Cluster the id enters the
-// open index before the record is written, so a crash can never hide a
+// queued index before the record is written, so a crash can never hide a
 // record from the sweeper.
 //
 // With MinReplicas above 0 the write (or, for the same request again, the
@@ -132,7 +133,7 @@ func (s *Store) Create(ctx context.Context, req Request) (*Record, bool, error) 
 	rec := newRecord(req, s.now())
 	addedOpen, err := s.openFirst(ctx, rec)
 	if err != nil {
-		return nil, false, fmt.Errorf("tasks: create %s: open index: %w", req.ThirdPartyID, err)
+		return nil, false, fmt.Errorf("tasks: create %s: index: %w", req.ThirdPartyID, err)
 	}
 	res, werr := s.exec(ctx, write{id: rec.ThirdPartyID, value: rec.encode(), after: s.createCommands(rec), wait: s.durable()})
 	switch {
@@ -144,7 +145,7 @@ func (s *Store) Create(ctx context.Context, req Request) (*Record, bool, error) 
 	return s.existing(ctx, req, res.current, addedOpen)
 }
 
-// openFirst puts a new record's id in the open index before the record is
+// openFirst puts a new record's id in the queued index before the record is
 // written, on Redis Cluster, where the two cannot be written in one step: a
 // crash in between must never hide a record from the sweeper. On a single
 // Redis the create script writes both at once.
@@ -152,7 +153,7 @@ func (s *Store) openFirst(ctx context.Context, rec *Record) (bool, error) {
 	if s.singleSlot() {
 		return false, nil
 	}
-	added, err := s.rdb.ZAddNX(ctx, s.openKey(), rec.z()).Result()
+	added, err := s.rdb.ZAddNX(ctx, s.stateKey(StateQueued), rec.z()).Result()
 	return added == 1, err
 }
 

@@ -183,15 +183,10 @@ func (s *Store) follow(ctx context.Context, id string, cmds []command) {
 	}))
 }
 
-// createCommands are the index entries and the event of a new record.
+// createCommands are the index entry and the event of a new record.
 func (s *Store) createCommands(rec *Record) []command {
 	score, id := rec.score(), rec.ThirdPartyID
-	return []command{
-		{name: "ZADD", key: s.createdKey(), args: []any{score, id}},
-		{name: "ZADD", key: s.stateKey(rec.State), args: []any{score, id}},
-		{name: "ZADD", key: s.openKey(), args: []any{score, id}},
-		s.eventCommand(rec),
-	}
+	return []command{{name: "ZADD", key: s.stateKey(rec.State), args: []any{score, id}}, s.eventCommand(rec)}
 }
 
 // updateCommands move a record between state indexes and announce the
@@ -201,14 +196,11 @@ func (s *Store) updateCommands(cur, next *Record) []command {
 		return nil
 	}
 	id := next.ThirdPartyID
-	cmds := []command{
+	return []command{
 		{name: "ZREM", key: s.stateKey(cur.State), args: []any{id}},
 		{name: "ZADD", key: s.stateKey(next.State), args: []any{next.score(), id}},
+		s.eventCommand(next),
 	}
-	if next.State.Terminal() {
-		cmds = append(cmds, command{name: "ZREM", key: s.openKey(), args: []any{id}})
-	}
-	return append(cmds, s.eventCommand(next))
 }
 
 // score is the record's index score: CreatedAt in Unix ms.
