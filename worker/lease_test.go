@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/payoutd/payoutd/tasks"
 )
 
 func TestLease(t *testing.T) {
@@ -93,4 +95,36 @@ func TestLease(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestSubmitTakesTheLeaseWithTheMoveToSubmitting: the submit handler takes
+// the lease in the step that writes submitting, so a held lease leaves the
+// record as it was (no attempt counted, no call made), and the verdict's
+// write gives it back with the unsure marker cleared.
+func TestSubmitTakesTheLeaseWithTheMoveToSubmitting(t *testing.T) {
+	ctx := context.Background()
+	h := newHarness(t, nil)
+	id := h.newPayout()
+	held, err := h.p.acquireLease(ctx, id, time.Minute) // another worker, mid-call
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.submit(id); !errors.Is(err, errBusy) {
+		t.Fatalf("submit under another's lease: got %v, want errBusy", err)
+	}
+	if rec := h.get(id); rec.State != tasks.StateQueued || rec.Attempts != 0 || len(h.fake.Payouts()) != 0 {
+		t.Fatalf("state %s, attempts %d, %d created; want the record untouched and no call", rec.State, rec.Attempts, len(h.fake.Payouts()))
+	}
+	if err := held.release(ctx, true); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.submit(id); err != nil {
+		t.Fatalf("submit: %v", err)
+	}
+	if rec := h.get(id); rec.State != tasks.StateSubmitted || len(h.fake.Payouts()) != 1 {
+		t.Fatalf("state %s, %d created; want submitted, created once", rec.State, len(h.fake.Payouts()))
+	}
+	if n := h.rdb.Exists(ctx, h.p.leaseKey(id), h.p.unsureKey(id)).Val(); n != 0 {
+		t.Errorf("%d of the lease and the unsure marker remain after the verdict; want none", n)
+	}
 }
