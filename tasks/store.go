@@ -3,7 +3,6 @@ package tasks
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -95,7 +94,9 @@ func NewStore(rdb redis.UniversalClient, cfg StoreConfig) *Store {
 // RecordKey returns the Redis key of a payout's record.
 func (s *Store) RecordKey(id string) string { return s.cfg.KeyPrefix + "payout:{" + id + "}" }
 
-func (s *Store) now() time.Time { return s.cfg.NowFunc().UTC() }
+// now is the store's clock, truncated to the millisecond: the stored
+// encoding keeps times in Unix ms, so a record reads back as it was written.
+func (s *Store) now() time.Time { return s.cfg.NowFunc().UTC().Truncate(time.Millisecond) }
 
 // createScript writes ARGV[1] to KEYS[1] unless the key exists, and returns
 // the existing value (or nil when it wrote).
@@ -185,19 +186,15 @@ func newRecord(req Request, now time.Time) *Record {
 }
 
 func (r *Record) encode() []byte {
-	b, err := json.Marshal(r)
-	if err != nil { // only metadata that is not JSON can fail; Create refuses it
-		panic(fmt.Sprintf("tasks: encode record %s: %v", r.ThirdPartyID, err))
-	}
-	return b
+	return encodeRecord(r) // panics only on metadata that is not JSON; Create refuses it
 }
 
 func decodeRecord(id string, raw []byte) (*Record, error) {
-	var r Record
-	if err := json.Unmarshal(raw, &r); err != nil {
+	r, err := decodeStored(raw)
+	if err != nil {
 		return nil, fmt.Errorf("tasks: decode record %s: %w", id, err)
 	}
-	return &r, nil
+	return r, nil
 }
 
 // Get returns the record, or ErrNotFound.
@@ -344,6 +341,7 @@ func (s *Store) apply(id string, raw []byte, c change) (cur, next *Record, err e
 	}
 	next.History, next.UpdatedAt, next.Version = cur.History, cur.UpdatedAt, cur.Version
 	next.LastError = truncateUTF8(next.LastError, MaxLastErrorLen)
+	next.roundHintTimes()
 	if !c.note && bytes.Equal(cur.encode(), next.encode()) {
 		return cur, nil, nil
 	}
