@@ -460,6 +460,43 @@ func TestStoreRecordFormat(t *testing.T) {
 	})
 }
 
+func TestApplyComparesAsStored(t *testing.T) {
+	s := NewStore(nil, StoreConfig{})
+	rec := realisticRecord()
+	st := cregis.StatusPendingApproval
+	rec.Hints = []Hint{{CID: "5", Source: HintCallback, Status: &st, At: rec.UpdatedAt}}
+	raw := rec.encode()
+	apply := func(fn func(r *Record)) (cur, next *Record, err error) {
+		return s.apply(rec.ThirdPartyID, raw, change{reason: "x", fn: func(r *Record) error { fn(r); return nil }})
+	}
+	t.Run("AChangeBelowTheMillisecondWritesNothing", func(t *testing.T) {
+		if _, next, err := apply(func(r *Record) { r.Hints[0].At = r.Hints[0].At.Add(999 * time.Microsecond) }); next != nil || err != nil {
+			t.Fatalf("got %+v, %v; want nothing to write", next, err)
+		}
+	})
+	t.Run("AChangeInPlaceLeavesTheCurrentRecordAlone", func(t *testing.T) {
+		_, next, err := apply(func(r *Record) { *r.Hints[0].Status = cregis.StatusSucceeded; r.Metadata[0] = ' ' })
+		if err == nil || next != nil {
+			t.Fatalf("changing the metadata in place: got %+v, %v; want the request change refused", next, err)
+		}
+		cur, next, err := apply(func(r *Record) { *r.Hints[0].Status = cregis.StatusSucceeded })
+		if err != nil || next == nil || *next.Hints[0].Status != cregis.StatusSucceeded {
+			t.Fatalf("got %+v, %v; want the hint's new status written", next, err)
+		}
+		if again, _ := decodeRecord("x", raw); !reflect.DeepEqual(cur, again) {
+			t.Fatalf("the current record became %+v", cur)
+		}
+	})
+	t.Run("AnEmptyMetadataForNoneIsARequestChange", func(t *testing.T) {
+		s := NewStore(nil, StoreConfig{})
+		raw := newRecord(validRequest("order-1"), rec.CreatedAt).encode()
+		_, _, err := s.apply("order-1", raw, change{fn: func(r *Record) error { r.Metadata = json.RawMessage{}; return nil }})
+		if err == nil {
+			t.Fatal("got no error; want the request change refused, as reflect.DeepEqual refused it")
+		}
+	})
+}
+
 // realisticRecord is a submitted payout as the worker leaves it: remark,
 // notify_url, metadata, a cid, three history entries (the shape
 // BenchmarkStoreBytesPerPayout stores).

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"reflect"
 	"time"
 	"unicode/utf8"
 
@@ -332,7 +331,7 @@ func (s *Store) apply(id string, raw []byte, c change) (cur, next *Record, err e
 	if cur.State.Terminal() {
 		return cur, nil, &TransitionError{ID: id, From: cur.State}
 	}
-	next, _ = decodeRecord(id, raw) // a deep copy
+	next = cur.clone()
 	if err := c.fn(next); err != nil {
 		return nil, nil, err
 	}
@@ -342,7 +341,7 @@ func (s *Store) apply(id string, raw []byte, c change) (cur, next *Record, err e
 	next.History, next.UpdatedAt, next.Version = cur.History, cur.UpdatedAt, cur.Version
 	next.LastError = truncateUTF8(next.LastError, MaxLastErrorLen)
 	next.roundHintTimes()
-	if !c.note && bytes.Equal(cur.encode(), next.encode()) {
+	if !c.note && equalRecord(cur, next) {
 		return cur, nil, nil
 	}
 	return cur, next, s.stamp(cur, next, c)
@@ -363,7 +362,7 @@ func (s *Store) stamp(cur, next *Record, c change) error {
 }
 
 func checkImmutable(cur, next *Record) error {
-	if !reflect.DeepEqual(cur.Request, next.Request) || !cur.CreatedAt.Equal(next.CreatedAt) {
+	if !equalRequest(&cur.Request, &next.Request) || !cur.CreatedAt.Equal(next.CreatedAt) {
 		return fmt.Errorf("tasks: update %s: the request and created_at of a payout never change", cur.ThirdPartyID)
 	}
 	return nil
