@@ -52,6 +52,8 @@ func FuzzDecodeRecord(f *testing.F) {
 func FuzzEncodeRecord(f *testing.F) {
 	f.Add("withdrawal 48213", "a\xffb\u2028\"\\\x00\x1f", int64(1767323045123), []byte(`{"a": [1, "<b>&"]}`))
 	f.Add("提现 🙂", "\xed\xa0\x80", int64(-1), []byte(`not json`))
+	f.Add("", "", int64(0), []byte(`{"a":"\u2028 `+"\u2028"+` <>&","b":[ 1 , { } ],"c":"x\"y\\"}`))
+	f.Add("a", "b", int64(1<<62), []byte(` [1, -2.5e+3, true, null, "\ud83d\ude42"] `))
 	f.Fuzz(func(t *testing.T, s1, s2 string, n int64, meta []byte) {
 		r := populated(t)
 		r.Remark, r.LastError, r.Hints[0].CID, r.History[0].Reason = s1, s2, s1+s2, s2
