@@ -24,7 +24,11 @@ import (
 //   - times are Unix milliseconds (the store's clock is truncated to the
 //     millisecond, so a record reads back equal to what was written); the
 //     zero time is left out, and 0 reads back as the zero time;
-//   - keys are short but readable (appendRecord lists them);
+//   - keys are short but readable (appendRecord lists them), except
+//     "history": its entries' "at" is a number, which the Record JSON
+//     decoder of earlier versions refuses (a time there is a string), so an
+//     older binary fails on a record in this format instead of reading it as
+//     an almost empty record and writing that back;
 //   - metadata is kept as json.Marshal keeps a json.RawMessage: compacted,
 //     with <, >, & escaped as in HTML.
 //
@@ -202,7 +206,7 @@ func (w *objectWriter) history(history []Transition) {
 	if len(history) == 0 {
 		return
 	}
-	w.key("hist")
+	w.key("history")
 	w.b = append(w.b, '[')
 	for i := range history {
 		t := &history[i]
@@ -468,7 +472,7 @@ func (d *decoder) recordField(r *Record, key []byte) {
 		r.UpdatedAt = fromUnixMS(d.int())
 	case "ver":
 		r.Version = d.int()
-	case "hist":
+	case "history":
 		r.History = d.history()
 	default:
 		d.skip()

@@ -15,7 +15,7 @@ import (
 func FuzzDecodeRecord(f *testing.F) {
 	for _, seed := range []string{
 		oldRecord, string(realisticRecord().encode()), string(populated(f).encode()), `{"v":2}`, `{"v":3}`,
-		`{"v":2,"id":"\u00e9\ud83d\ude42","meta":{"a" : [1, 2.5e3, "<b>"]},"hist":[{"at":-1}]}`,
+		`{"v":2,"id":"\u00e9\ud83d\ude42","meta":{"a" : [1, 2.5e3, "<b>"]},"history":[{"at":-1}]}`,
 		`{"third_party_id":"x","metadata":null,"history":null,"hints":[]}`, `{"v":2,"x":[[[{}]]]}`, ``, `null`,
 	} {
 		f.Add([]byte(seed))

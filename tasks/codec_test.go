@@ -163,9 +163,17 @@ func TestRecordCodec(t *testing.T) {
 		rec := newRecord(validRequest("order-1"), time.UnixMilli(1767323045123).UTC())
 		want := `{"v":2,"id":"order-1","cur":"195@195","to":"TXsmKpEuW7qWnXzJLGP9eDLvWPR2GRn1FS","amt":"1.5",` +
 			`"state":"queued","created":1767323045123,"updated":1767323045123,"ver":1,` +
-			`"hist":[{"at":1767323045123,"to":"queued","why":"created"}]}`
+			`"history":[{"at":1767323045123,"to":"queued","why":"created"}]}`
 		if got := string(rec.encode()); got != want {
 			t.Errorf("a new record encodes as\n%s\nwant\n%s", got, want)
+		}
+	})
+	t.Run("AnEarlierVersionRefusesTheFormat", func(t *testing.T) {
+		var r Record // what the versions before the stored format decode into
+		for _, rec := range []*Record{realisticRecord(), newRecord(validRequest("order-1"), time.Now())} {
+			if err := json.Unmarshal(rec.encode(), &r); err == nil {
+				t.Errorf("the Record JSON decoder reads %s as %+v; want an error, not a record without its fields", rec.encode(), r)
+			}
 		}
 	})
 	t.Run("StatusZeroIsNotEmpty", func(t *testing.T) {
@@ -239,14 +247,14 @@ func TestRecordDecoder(t *testing.T) {
 	t.Run("ReadsWhatEncodingJSONReads", func(t *testing.T) {
 		for _, raw := range []string{
 			`{"v":2}`,
-			`{"v": 2 , "id" : "a" ,` + "\n\t" + `"hist" : [ { "at" : 5 , "to" : "queued" } ] }` + "\n",
-			`{"v":2,"id":null,"cstatus":null,"hints":null,"hist":[null],"meta":null,"stuck":null,"ver":null}`,
+			`{"v": 2 , "id" : "a" ,` + "\n\t" + `"history" : [ { "at" : 5 , "to" : "queued" } ] }` + "\n",
+			`{"v":2,"id":null,"cstatus":null,"hints":null,"history":[null],"meta":null,"stuck":null,"ver":null}`,
 			`{"v":2,"unknown":{"a":[1,-2.5e+3,true,false,null,"\""]},"id":"a","more":[]}`,
 			`{"v":2,"id":"\u00e9\ud83d\ude42\/\b\f\n\r\t\"\\","cid":"\ud800","txid":"\udc00\u0041","err":"\ud800\ud800"}`,
 			`{"v":2,"id":"é` + "\xff" + `","remark":"` + "\xed\xa0\x80" + `"}`,
 			`{"v":2,"meta":{"a" : [1, {"b":null}]},"wallet":-9223372036854775808,"ver":9223372036854775807}`,
 			`{"v":2,"cstatus":0,"hints":[{"status":0,"nf":3,"contra":true,"at":-1}],"stuck":false}`,
-			`{"v":2,"i\u0064":"escaped key","hist":[]}`,
+			`{"v":2,"i\u0064":"escaped key","history":[]}`,
 		} {
 			got, err := decodeRecord("x", []byte(raw))
 			want := refDecode(t, []byte(raw))
@@ -260,7 +268,7 @@ func TestRecordDecoder(t *testing.T) {
 			`{"v":3,"id":"a"}`, `{"v":1}`, `{"v":"2"}`, `{"v":2.0}`, `{"v":2`, `{"v":2,}`, `{"v":2}x`, `{"v":2}{}`,
 			`{"v":2,"id":5}`, `{"v":2,"ver":"5"}`, `{"v":2,"ver":1.5}`, `{"v":2,"ver":1e3}`, `{"v":2,"ver":01}`,
 			`{"v":2,"ver":9223372036854775808}`, `{"v":2,"wallet":-9223372036854775809}`, `{"v":2,"ver":-}`,
-			`{"v":2,"stuck":1}`, `{"v":2,"stuck":tru}`, `{"v":2,"hints":{}}`, `{"v":2,"hist":[1]}`,
+			`{"v":2,"stuck":1}`, `{"v":2,"stuck":tru}`, `{"v":2,"hints":{}}`, `{"v":2,"history":[1]}`,
 			`{"v":2,"id":"a` + "\n" + `"}`, `{"v":2,"id":"a` + "\x1f" + `"}`, `{"v":2,"id":"\x"}`, `{"v":2,"id":"\u12"}`, `{"v":2,"id":"a`,
 			`{"v":2,"meta":}`, `{"v":2,"meta":{"a":1,}}`, `{"v":2,"meta":[1 2]}`, `{"v":2,"meta":nul}`,
 			`{"v":2,"x":1.}`, `{"v":2,"x":.5}`, `{"v":2,"x":1e}`, `{"v":2,"x":+1}`, `{"v":2 "id":"a"}`, `{"v":2,"id" "a"}`,
@@ -325,7 +333,7 @@ type refRecord struct {
 		From   State  `json:"from"`
 		To     State  `json:"to"`
 		Reason string `json:"why"`
-	} `json:"hist"`
+	} `json:"history"`
 }
 
 // refDecode reads raw in the stored format with encoding/json.
