@@ -35,7 +35,9 @@
 //
 // With the default prefix "payoutd:":
 //
-//	payoutd:payout:{<id>}          the record, JSON; one key per third_party_id.
+//	payoutd:payout:{<id>}          the record, compact JSON ({"v":2,...}: see codec.go;
+//	                               the Record JSON of earlier versions is still read);
+//	                               one key per third_party_id.
 //	                               The hash tag {<id>} keeps every atomic
 //	                               operation in one slot (Redis Cluster).
 //	payoutd:payouts:state:<state>  sorted set of the ids in <state>, scored by

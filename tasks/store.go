@@ -3,11 +3,9 @@ package tasks
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"reflect"
 	"time"
 	"unicode/utf8"
 
@@ -103,7 +101,9 @@ func NewStore(rdb redis.UniversalClient, cfg StoreConfig) *Store {
 // RecordKey returns the Redis key of a payout's record.
 func (s *Store) RecordKey(id string) string { return s.cfg.KeyPrefix + "payout:{" + id + "}" }
 
-func (s *Store) now() time.Time { return s.cfg.NowFunc().UTC() }
+// now is the store's clock, truncated to the millisecond: the stored
+// encoding keeps times in Unix ms, so a record reads back as it was written.
+func (s *Store) now() time.Time { return s.cfg.NowFunc().UTC().Truncate(time.Millisecond) }
 
 // Create writes a new queued record for req unless one exists. It returns the
 // record and whether it was created. The same request again returns the
@@ -188,19 +188,15 @@ func newRecord(req Request, now time.Time) *Record {
 }
 
 func (r *Record) encode() []byte {
-	b, err := json.Marshal(r)
-	if err != nil { // only metadata that is not JSON can fail; Create refuses it
-		panic(fmt.Sprintf("tasks: encode record %s: %v", r.ThirdPartyID, err))
-	}
-	return b
+	return encodeRecord(r) // panics only on metadata that is not JSON; Create refuses it
 }
 
 func decodeRecord(id string, raw []byte) (*Record, error) {
-	var r Record
-	if err := json.Unmarshal(raw, &r); err != nil {
+	r, err := decodeStored(raw)
+	if err != nil {
 		return nil, fmt.Errorf("tasks: decode record %s: %w", id, err)
 	}
-	return &r, nil
+	return r, nil
 }
 
 // Get returns the record, or ErrNotFound.
@@ -367,7 +363,7 @@ func (s *Store) apply(id string, raw []byte, c change) (cur, next *Record, err e
 	if cur.State.Terminal() {
 		return cur, nil, &TransitionError{ID: id, From: cur.State}
 	}
-	next, _ = decodeRecord(id, raw) // a deep copy
+	next = cur.clone()
 	if err := c.fn(next); err != nil {
 		return nil, nil, err
 	}
@@ -376,7 +372,8 @@ func (s *Store) apply(id string, raw []byte, c change) (cur, next *Record, err e
 	}
 	next.History, next.UpdatedAt, next.Version = cur.History, cur.UpdatedAt, cur.Version
 	next.LastError = truncateUTF8(next.LastError, MaxLastErrorLen)
-	if !c.note && bytes.Equal(cur.encode(), next.encode()) {
+	next.roundHintTimes()
+	if !c.note && equalRecord(cur, next) {
 		return cur, nil, nil
 	}
 	return cur, next, s.stamp(cur, next, c)
@@ -397,7 +394,7 @@ func (s *Store) stamp(cur, next *Record, c change) error {
 }
 
 func checkImmutable(cur, next *Record) error {
-	if !reflect.DeepEqual(cur.Request, next.Request) || !cur.CreatedAt.Equal(next.CreatedAt) {
+	if !equalRequest(&cur.Request, &next.Request) || !cur.CreatedAt.Equal(next.CreatedAt) {
 		return fmt.Errorf("tasks: update %s: the request and created_at of a payout never change", cur.ThirdPartyID)
 	}
 	return nil
