@@ -29,6 +29,9 @@ const (
 // DefaultTimeout bounds a call when Config.Timeout is zero.
 const DefaultTimeout = 15 * time.Second
 
+// DefaultMaxIdleConns is Config.MaxIdleConns when it is zero.
+const DefaultMaxIdleConns = 64
+
 // MaxResponseBytes is the largest response body the client reads. A larger
 // body fails the call with an *HTTPError.
 const MaxResponseBytes = 1 << 20
@@ -48,12 +51,22 @@ type Config struct {
 	// call reports context.DeadlineExceeded). Default DefaultTimeout; must
 	// not be negative.
 	Timeout time.Duration
-	// HTTPClient sends the requests. Default: a client on
-	// http.DefaultTransport. New uses a copy whose CheckRedirect refuses every
-	// redirect; the given client is not modified. With a Transport other than
-	// *http.Transport the client cannot observe whether a request was
-	// written, so every transport failure is reported as possibly sent.
+	// HTTPClient sends the requests. Default: a client on a transport of
+	// its own, a clone of http.DefaultTransport (proxy from the environment,
+	// keep-alive, HTTP/2) keeping MaxIdleConns idle connections. New uses a
+	// copy whose CheckRedirect refuses every redirect; the given client is
+	// not modified. With a Transport other than *http.Transport the client
+	// cannot observe whether a request was written, so every transport
+	// failure is reported as possibly sent.
 	HTTPClient *http.Client
+	// MaxIdleConns is how many idle keep-alive connections to Cregis the
+	// default transport keeps (its MaxIdleConns and MaxIdleConnsPerHost).
+	// Set it to the number of calls the process makes at once (a worker's
+	// concurrency and the HTTP API's): with fewer, a burst closes
+	// connections and opens new ones (a TCP and TLS handshake each; net/http
+	// keeps 2 per host). Default DefaultMaxIdleConns; must not be negative.
+	// Ignored when HTTPClient is set.
+	MaxIdleConns int
 	// NowFunc returns the time used for timestamps. Default time.Now.
 	NowFunc func() time.Time
 	// NonceFunc returns a 6-character nonce of [a-z0-9]. Default: crypto/rand.
@@ -82,9 +95,12 @@ func New(cfg Config) (*Client, error) {
 		return nil, configError("APIKey", "is required")
 	case cfg.Timeout < 0:
 		return nil, configError("Timeout", "must not be negative")
+	case cfg.MaxIdleConns < 0:
+		return nil, configError("MaxIdleConns", "must not be negative")
 	}
-	hc := noRedirects(cfg.HTTPClient)
-	return &Client{cfg: withDefaults(cfg), http: hc, base: base, traced: isTraced(hc)}, nil
+	cfg = withDefaults(cfg)
+	hc := noRedirects(cfg.HTTPClient, cfg.MaxIdleConns)
+	return &Client{cfg: cfg, http: hc, base: base, traced: isTraced(hc)}, nil
 }
 
 // PID returns the project id the client signs for.
@@ -136,20 +152,40 @@ func withDefaults(cfg Config) Config {
 	if cfg.NonceFunc == nil {
 		cfg.NonceFunc = newNonce
 	}
+	if cfg.MaxIdleConns == 0 {
+		cfg.MaxIdleConns = DefaultMaxIdleConns
+	}
 	return cfg
 }
 
-// noRedirects returns a copy of hc (or a new client) that never follows a
-// redirect: the 3xx response itself is returned, and becomes an *HTTPError.
-func noRedirects(hc *http.Client) *http.Client {
+// noRedirects returns a copy of hc (or a new client on newTransport(idle))
+// that never follows a redirect: the 3xx response itself is returned, and
+// becomes an *HTTPError.
+func noRedirects(hc *http.Client, idle int) *http.Client {
 	var c http.Client
 	if hc != nil {
 		c = *hc
+	} else {
+		c.Transport = newTransport(idle)
 	}
 	c.CheckRedirect = func(*http.Request, []*http.Request) error {
 		return http.ErrUseLastResponse
 	}
 	return &c
+}
+
+// newTransport returns a clone of http.DefaultTransport that keeps up to
+// idle connections open between calls, all of them to one host if need be.
+// If http.DefaultTransport was replaced by another type, it is used as is.
+func newTransport(idle int) http.RoundTripper {
+	t, ok := http.DefaultTransport.(*http.Transport)
+	if !ok {
+		return http.DefaultTransport
+	}
+	t = t.Clone()
+	t.MaxIdleConns = idle
+	t.MaxIdleConnsPerHost = idle
+	return t
 }
 
 // isTraced reports whether hc's transport is net/http's own, which reports

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -44,6 +46,7 @@ func TestNewValidatesConfig(t *testing.T) {
 		{"NegativePIDIsRefused", func(c *cregis.Config) { c.PID = -1 }, "PID"},
 		{"EmptyAPIKeyIsRefused", func(c *cregis.Config) { c.APIKey = "" }, "APIKey"},
 		{"NegativeTimeoutIsRefused", func(c *cregis.Config) { c.Timeout = -time.Second }, "Timeout"},
+		{"NegativeMaxIdleConnsIsRefused", func(c *cregis.Config) { c.MaxIdleConns = -1 }, "MaxIdleConns"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
@@ -349,5 +352,85 @@ func TestConcurrentCallsAreSafe(t *testing.T) {
 	close(errs)
 	for err := range errs {
 		t.Error(err)
+	}
+}
+
+// roundsServer answers status queries in rounds of n: each request waits
+// until n are in flight, so every round needs n connections at once. It
+// counts the connections it accepted.
+type roundsServer struct {
+	URL     string
+	arrived chan struct{}
+	proceed chan struct{}
+	opened  atomic.Int64
+}
+
+func newRoundsServer(t *testing.T, n int) *roundsServer {
+	t.Helper()
+	s := &roundsServer{arrived: make(chan struct{}, n), proceed: make(chan struct{}, n)}
+	answer := okData(`{"status":6,"third_party_id":"q"}`)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.arrived <- struct{}{}
+		<-s.proceed
+		answer(w, r)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, st http.ConnState) {
+		if st == http.StateNew {
+			s.opened.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	s.URL = srv.URL
+	return s
+}
+
+// round makes n concurrent queries through c and lets them all through
+// once every one has arrived.
+func (s *roundsServer) round(t *testing.T, c *cregis.Client, n int) {
+	t.Helper()
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			if _, err := c.PayoutQuery(context.Background(), 1); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	for range n {
+		<-s.arrived
+	}
+	for range n {
+		s.proceed <- struct{}{}
+	}
+	wg.Wait()
+}
+
+func TestTheDefaultTransportKeepsAConnectionPerConcurrentCaller(t *testing.T) {
+	const callers, rounds = 20, 30
+	tests := []struct {
+		desc       string
+		idle       int
+		wantAtMost int64 // connections opened over every round; 0: more than callers
+	}{
+		{"EnoughIdleConnectionsReuseTheFirstRoundsForEveryRound", 0, callers},
+		{"FewerIdleConnectionsThanCallersReopenConnectionsEveryRound", 2, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.desc, func(t *testing.T) {
+			s := newRoundsServer(t, callers)
+			c := newClient(t, s.URL, func(cfg *cregis.Config) { cfg.MaxIdleConns = tt.idle })
+			for range rounds {
+				s.round(t, c, callers)
+			}
+			got := s.opened.Load()
+			t.Logf("%d connections opened", got)
+			if tt.wantAtMost > 0 && got > tt.wantAtMost {
+				t.Errorf("%d connections over %d rounds of %d concurrent calls, want at most %d", got, rounds, callers, tt.wantAtMost)
+			}
+			if tt.wantAtMost == 0 && got <= callers {
+				t.Errorf("%d connections over %d rounds with %d idle kept, want more than %d", got, rounds, tt.idle, callers)
+			}
+		})
 	}
 }

@@ -48,9 +48,19 @@ type CoinCacheConfig struct {
 	// what it has (a stale list, or Fallback) before asking Cregis again, so
 	// that an outage does not put a Cregis call on every validation. Default 1m.
 	RetryAfter time.Duration
+	// LocalTTL is how long Decimals answers from the list it last read from
+	// Redis (or fetched), in process, without a Redis call, as long as that
+	// list is younger than TTL. It adds that much staleness: a list another
+	// process stored (or a key changed by hand) is seen here up to LocalTTL
+	// later. A list this cache fetches itself (Refresh, or a refresh on use)
+	// is answered at once. Default 5s; negative: read Redis on every call.
+	LocalTTL time.Duration
 	// NowFunc returns the current time. Default time.Now.
 	NowFunc func() time.Time
 }
+
+// DefaultCoinLocalTTL is CoinCacheConfig.LocalTTL when it is zero.
+const DefaultCoinLocalTTL = 5 * time.Second
 
 // CoinCache answers Decimals from Cregis's /api/v1/coins, cached in Redis and
 // refreshed when older than TTL, falling back to Fallback when Cregis has not
@@ -61,14 +71,18 @@ type CoinCacheConfig struct {
 // stale list stays in use (Cregis rarely disables a token, and a payout with a
 // disabled one is refused by Cregis with E0005). Fallback answers only while
 // no list was ever cached. Concurrent refreshes are harmless: the last write
-// wins and every write is a full list. It is safe for concurrent use.
+// wins and every write is a full list. The list last seen is also kept in
+// process for LocalTTL, so that most validations need no Redis call at all.
+// It is safe for concurrent use.
 type CoinCache struct {
 	rdb redis.UniversalClient
 	src CoinLister
 	cfg CoinCacheConfig
 
 	mu       sync.Mutex
-	failedAt time.Time // last failed refresh
+	failedAt time.Time    // last failed refresh
+	local    *cachedCoins // the list last read or fetched; nil: none yet
+	localAt  time.Time    // when local was read or fetched
 }
 
 // cachedCoins is the Redis value: our own schema, never the Cregis wire struct.
@@ -97,6 +111,9 @@ func NewCoinCache(rdb redis.UniversalClient, src CoinLister, cfg CoinCacheConfig
 	if cfg.RetryAfter <= 0 {
 		cfg.RetryAfter = time.Minute
 	}
+	if cfg.LocalTTL == 0 {
+		cfg.LocalTTL = DefaultCoinLocalTTL
+	}
 	if cfg.NowFunc == nil {
 		cfg.NowFunc = time.Now
 	}
@@ -106,6 +123,9 @@ func NewCoinCache(rdb redis.UniversalClient, src CoinLister, cfg CoinCacheConfig
 // Decimals implements Decimals. Its error is a Redis error; a Cregis failure
 // is not an error here (see CoinCache).
 func (c *CoinCache) Decimals(ctx context.Context, currency string) (int, bool, error) {
+	if cached := c.inProcess(); cached != nil {
+		return cached.lookup(currency)
+	}
 	cached, err := c.load(ctx)
 	if err != nil {
 		return 0, false, err
@@ -118,7 +138,31 @@ func (c *CoinCache) Decimals(ctx context.Context, currency string) (int, bool, e
 	if cached == nil {
 		return c.cfg.Fallback.Decimals(ctx, currency)
 	}
+	c.keep(cached)
 	return cached.lookup(currency)
+}
+
+// inProcess returns the list kept in process while it is younger than
+// LocalTTL and within TTL of its fetch; else nil.
+func (c *CoinCache) inProcess() *cachedCoins {
+	now := c.cfg.NowFunc()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.local == nil || now.Sub(c.localAt) >= c.cfg.LocalTTL || now.Sub(c.local.FetchedAt) >= c.cfg.TTL {
+		return nil
+	}
+	return c.local
+}
+
+// keep makes cached the list kept in process, as of now.
+func (c *CoinCache) keep(cached *cachedCoins) {
+	if c.cfg.LocalTTL < 0 {
+		return
+	}
+	now := c.cfg.NowFunc()
+	c.mu.Lock()
+	c.local, c.localAt = cached, now
+	c.mu.Unlock()
 }
 
 // Refresh fetches the coin list from Cregis and stores it in Redis.
@@ -145,6 +189,7 @@ func (c *CoinCache) fetch(ctx context.Context) (*cachedCoins, error) {
 		err = c.store(ctx, cached)
 		if err == nil {
 			c.setFailed(time.Time{})
+			c.keep(cached)
 			return cached, nil
 		}
 	}

@@ -136,3 +136,119 @@ func TestCoinCache(t *testing.T) {
 		}
 	})
 }
+
+// newCountedCoinCaches returns two caches sharing one Redis and one clock
+// (another process and this one): the first lists shared, the second, whose
+// Redis calls counter counts, lists own.
+func newCountedCoinCaches(t *testing.T, shared, own *fakeCoins, localTTL time.Duration) (other, c *CoinCache, clock *testClock, counter *redistest.Counter) {
+	t.Helper()
+	r := redistest.New(t)
+	clock = newTestClock()
+	cfg := CoinCacheConfig{KeyPrefix: r.Prefix, TTL: 10 * time.Minute, LocalTTL: localTTL, NowFunc: clock.Now}
+	other = NewCoinCache(r.Client(t), shared, cfg)
+	rdb := r.Client(t)
+	counter = &redistest.Counter{}
+	rdb.AddHook(counter)
+	if err := rdb.Ping(context.Background()).Err(); err != nil { // the connection's own commands
+		t.Fatal(err)
+	}
+	counter.Take()
+	return other, NewCoinCache(rdb, own, cfg), clock, counter
+}
+
+// refresh refreshes c's list, failing t on error.
+func refresh(t *testing.T, c *CoinCache) {
+	t.Helper()
+	if err := c.Refresh(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// assertRedisCalls checks the commands counter saw since its last Take.
+func assertRedisCalls(t *testing.T, counter *redistest.Counter, want int64) {
+	t.Helper()
+	if _, cmds := counter.Take(); cmds != want {
+		t.Fatalf("got %d Redis commands, want %d", cmds, want)
+	}
+}
+
+func TestCoinCacheInProcess(t *testing.T) {
+	t.Run("AnswersFromMemoryWithinLocalTTLThenSeesAnotherProcesssList", func(t *testing.T) {
+		shared := &fakeCoins{coins: []cregis.Coin{coinTRX}}
+		other, c, clock, counter := newCountedCoinCaches(t, shared, &fakeCoins{err: errDown}, 5*time.Second)
+		refresh(t, other)
+		assertDecimals(t, c, "195@195", 6, true)
+		assertRedisCalls(t, counter, 1)
+		clock.Advance(4 * time.Second)
+		shared.set(nil, coinUSDT)
+		refresh(t, other) // the list in Redis changes, not yet here
+		assertDecimals(t, c, "195@195", 6, true)
+		assertDecimals(t, c, coinUSDT.Currency(), 0, false)
+		assertRedisCalls(t, counter, 0)
+		clock.Advance(time.Second)
+		assertDecimals(t, c, coinUSDT.Currency(), 6, true)
+		assertRedisCalls(t, counter, 1)
+	})
+	t.Run("AListItFetchedIsAnsweredAtOnce", func(t *testing.T) {
+		own := &fakeCoins{coins: []cregis.Coin{coinTRX}}
+		_, c, _, counter := newCountedCoinCaches(t, &fakeCoins{}, own, 5*time.Second)
+		assertDecimals(t, c, "195@195", 6, true) // nothing cached: fetched and kept
+		own.set(nil, coinUSDT)
+		refresh(t, c)
+		counter.Take()
+		assertDecimals(t, c, coinUSDT.Currency(), 6, true)
+		assertDecimals(t, c, "195@195", 0, false)
+		assertRedisCalls(t, counter, 0)
+	})
+	t.Run("AListOlderThanTTLIsNeverAnsweredFromMemory", func(t *testing.T) {
+		own := &fakeCoins{coins: []cregis.Coin{coinTRX}}
+		_, c, clock, _ := newCountedCoinCaches(t, &fakeCoins{}, own, 5*time.Second)
+		assertDecimals(t, c, "195@195", 6, true)
+		clock.Advance(10*time.Minute - 2*time.Second)
+		assertDecimals(t, c, "195@195", 6, true) // read from Redis again: kept as of now
+		own.set(nil, coinUSDT)
+		clock.Advance(2 * time.Second) // the kept copy is 2s old, its list 10m: refreshed
+		assertDecimals(t, c, coinUSDT.Currency(), 6, true)
+		if n := own.callCount(); n != 2 {
+			t.Fatalf("got %d Cregis calls, want 2", n)
+		}
+	})
+	t.Run("TheFallbackIsNotKept", func(t *testing.T) {
+		own := &fakeCoins{err: errDown}
+		other, c, _, counter := newCountedCoinCaches(t, &fakeCoins{coins: []cregis.Coin{coinUSDT}}, own, 5*time.Second)
+		assertDecimals(t, c, "195@195", 6, true) // BuiltinDecimals
+		refresh(t, other)
+		counter.Take()
+		assertDecimals(t, c, "195@195", 0, false) // the shared list, read at once
+		assertRedisCalls(t, counter, 1)
+	})
+	t.Run("NegativeLocalTTLReadsRedisEveryTime", func(t *testing.T) {
+		other, c, _, counter := newCountedCoinCaches(t, &fakeCoins{coins: []cregis.Coin{coinTRX}}, &fakeCoins{err: errDown}, -1)
+		refresh(t, other)
+		for range 3 {
+			assertDecimals(t, c, "195@195", 6, true)
+		}
+		assertRedisCalls(t, counter, 3)
+	})
+}
+
+// BenchmarkCoinCacheDecimals measures one lookup of a fresh list, from memory
+// (the default LocalTTL) and from Redis (LocalTTL negative).
+func BenchmarkCoinCacheDecimals(b *testing.B) {
+	for _, bc := range []struct {
+		name     string
+		localTTL time.Duration
+	}{{"InProcess", 0}, {"Redis", -1}} {
+		b.Run(bc.name, func(b *testing.B) {
+			r := redistest.New(b)
+			c := NewCoinCache(r.Client(b), &fakeCoins{coins: []cregis.Coin{coinTRX, coinUSDT}},
+				CoinCacheConfig{KeyPrefix: r.Prefix, LocalTTL: bc.localTTL})
+			ctx := context.Background()
+			for b.Loop() {
+				if _, ok, err := c.Decimals(ctx, "195@195"); !ok || err != nil {
+					b.Fatalf("Decimals = %v, %v", ok, err)
+				}
+			}
+		})
+	}
+}

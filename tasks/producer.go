@@ -71,12 +71,14 @@ func NewProducer(cfg ProducerConfig) *Producer {
 // (with the record) means it is written but not confirmed by the replicas:
 // the caller must not acknowledge it yet, and the same request again
 // confirms it.
+//
+// The answers are those of a lookup made first, in fewer round trips: a
+// valid request goes straight to Store.Create, which answers a replay or a
+// conflict itself, and the record is looked up only when validation fails.
 func (p *Producer) Enqueue(ctx context.Context, req Request) (rec *Record, created bool, err error) {
-	rec, err = p.replay(ctx, req)
-	if rec == nil && err == nil {
-		if err := req.Validate(ctx, p.cfg.Decimals); err != nil {
-			return nil, false, err
-		}
+	if verr := req.Validate(ctx, p.cfg.Decimals); verr != nil {
+		rec, err = p.replay(ctx, req, verr)
+	} else {
 		rec, created, err = p.cfg.Store.Create(ctx, req)
 	}
 	if rec == nil || errors.Is(err, ErrConflict) || rec.State != StateQueued {
@@ -86,13 +88,15 @@ func (p *Producer) Enqueue(ctx context.Context, req Request) (rec *Record, creat
 	return rec, created, err
 }
 
-// replay finds the record of a request seen before: nil, nil when there is
-// none. The record is made durable before it is answered (Store.Sync).
-func (p *Producer) replay(ctx context.Context, req Request) (*Record, error) {
+// replay answers a request that did not validate (verr) as a lookup before
+// validation would: the record of the same request (made durable first, see
+// Store.Sync), or ErrConflict with the record of another one; verr when
+// there is none.
+func (p *Producer) replay(ctx context.Context, req Request, verr error) (*Record, error) {
 	cur, err := p.cfg.Store.Get(ctx, req.ThirdPartyID)
 	switch {
 	case errors.Is(err, ErrNotFound):
-		return nil, nil
+		return nil, verr
 	case err != nil:
 		return nil, err
 	case !sameRequest(cur.Request, req):

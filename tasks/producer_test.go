@@ -3,11 +3,15 @@ package tasks
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/hibiken/asynq"
 	"github.com/payoutd/payoutd/internal/redistest"
+	"github.com/redis/go-redis/v9"
 )
 
 type producerFixture struct {
@@ -172,5 +176,107 @@ func TestNewProducerPanicsWithoutItsDependencies(t *testing.T) {
 			}()
 			NewProducer(tc.cfg)
 		})
+	}
+}
+
+// recordGets is a go-redis hook that counts GETs of one key.
+type recordGets struct {
+	key string
+	n   atomic.Int64
+}
+
+func (h *recordGets) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h *recordGets) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if args := cmd.Args(); len(args) == 2 && strings.EqualFold(fmt.Sprint(args[0]), "get") && args[1] == h.key {
+			h.n.Add(1)
+		}
+		return next(ctx, cmd)
+	}
+}
+
+func (h *recordGets) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return next
+}
+
+func TestProducerEnqueueLooksUpOnlyWhatDidNotValidate(t *testing.T) {
+	t.Run("AValidNewRequestIsNotReadBeforeItIsCreated", func(t *testing.T) {
+		r := redistest.New(t)
+		af := newAsynqFixture(t, r)
+		rdb := r.Client(t)
+		store := NewStore(rdb, StoreConfig{KeyPrefix: r.Prefix})
+		gets := &recordGets{key: store.RecordKey("order-1")}
+		rdb.AddHook(gets)
+		p := NewProducer(ProducerConfig{Store: store, Client: af.client, Decimals: testDecimals, Queues: af.queues})
+		if _, created, err := p.Enqueue(context.Background(), validRequest("order-1")); err != nil || !created {
+			t.Fatalf("got created %v, %v; want a new record", created, err)
+		}
+		if n := gets.n.Load(); n != 0 {
+			t.Fatalf("got %d GETs of the record, want 0: Create answers for a record that exists", n)
+		}
+	})
+	t.Run("AReplayIsAnsweredWhenTheCoinLookupFails", func(t *testing.T) {
+		f := newProducerFixture(t)
+		first := f.enqueue(t, validRequest("order-1"))
+		down := NewProducer(ProducerConfig{Store: f.store, Client: f.client, Decimals: failingDecimals{}, Queues: f.queues})
+		rec, created, err := down.Enqueue(f.ctx, validRequest("order-1"))
+		if err != nil || created || rec == nil || !rec.CreatedAt.Equal(first.CreatedAt) {
+			t.Fatalf("got %+v, created %v, %v; want the existing record", rec, created, err)
+		}
+	})
+	t.Run("ANewRequestWhoseCoinLookupFailsGetsThatErrorAndWritesNothing", func(t *testing.T) {
+		f := newProducerFixture(t)
+		down := NewProducer(ProducerConfig{Store: f.store, Client: f.client, Decimals: failingDecimals{}, Queues: f.queues})
+		rec, _, err := down.Enqueue(f.ctx, validRequest("order-1"))
+		var ve *ValidationError
+		if err == nil || errors.As(err, &ve) || rec != nil {
+			t.Fatalf("got %+v, %v; want the lookup's error, not a validation error", rec, err)
+		}
+		if _, err := f.store.Get(f.ctx, "order-1"); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("got %v, want no record", err)
+		}
+	})
+	t.Run("AQueuedReplayThatNoLongerValidatesReenqueuesItsSubmitTask", func(t *testing.T) {
+		f := newProducerFixture(t)
+		f.enqueue(t, validRequest("order-1"))
+		if err := f.inspector.DeleteTask(f.queues.Submit, SubmitTaskID("order-1")); err != nil {
+			t.Fatal(err)
+		}
+		today := NewProducer(ProducerConfig{Store: f.store, Client: f.client, Decimals: DecimalsTable{}, Queues: f.queues})
+		if _, created, err := today.Enqueue(f.ctx, validRequest("order-1")); err != nil || created {
+			t.Fatalf("got created %v, %v; want the existing record", created, err)
+		}
+		if f.submitTask(t, "order-1") == nil {
+			t.Fatal("got no submit task, want it enqueued again")
+		}
+	})
+	t.Run("AnInvalidConflictingRequestGetsTheConflictAndTheExistingRecord", func(t *testing.T) {
+		f := newProducerFixture(t)
+		f.enqueue(t, validRequest("order-1"))
+		other := validRequest("order-1")
+		other.Amount = "1.0000001"
+		rec, created, err := f.producer.Enqueue(f.ctx, other)
+		if !errors.Is(err, ErrConflict) || created || rec == nil || rec.Amount != "1.5" {
+			t.Fatalf("got %+v, created %v, %v; want ErrConflict and the existing record", rec, created, err)
+		}
+	})
+}
+
+func TestAReplayThatNoLongerValidatesIsAnsweredOnlyOnceDurable(t *testing.T) {
+	f := newDurableFixture(t)
+	af := newAsynqFixture(t, f.primary)
+	req := validRequest("order-1")
+	if _, _, err := f.Create(f.ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	today := NewProducer(ProducerConfig{Store: f.Store, Client: af.client, Decimals: DecimalsTable{}, Queues: af.queues})
+	f.loseReplica(t)
+	if rec, created, err := today.Enqueue(f.ctx, req); !errors.Is(err, ErrNotDurable) || created || rec == nil {
+		t.Fatalf("replay without the replica: got %v, created %v, %v; want the record and ErrNotDurable", rec, created, err)
+	}
+	f.regainReplica(t)
+	if _, created, err := today.Enqueue(f.ctx, req); err != nil || created {
+		t.Fatalf("replay with the replica back: got created %v, %v; want the record", created, err)
 	}
 }

@@ -42,7 +42,7 @@ func newApp(cfg Config, log zerolog.Logger) (*app, error) {
 		return nil, err
 	}
 	cc, err := cregis.New(cregis.Config{BaseURL: cfg.CregisBaseURL, PID: cfg.CregisPID,
-		APIKey: string(cfg.CregisAPIKey), Timeout: cfg.CregisTimeout})
+		APIKey: string(cfg.CregisAPIKey), Timeout: cfg.CregisTimeout, MaxIdleConns: cfg.cregisIdleConns()})
 	if err != nil {
 		return nil, problem("CREGIS_BASE_URL", "%v", err)
 	}

@@ -375,6 +375,15 @@ func (c *Config) submitTimeout() time.Duration {
 	return max(worker.DefaultSubmitTimeout, c.CregisTimeout+30*time.Second)
 }
 
+// apiCregisCalls is how many Cregis calls beside the worker's tasks a
+// process may make at once: operator actions (retry, resolve, cancel), the
+// coin list refresh, the trade scan.
+const apiCregisCalls = 16
+
+// cregisIdleConns is the Cregis client's idle connections: one per task the
+// worker runs at once, and the others' share.
+func (c *Config) cregisIdleConns() int { return c.WorkerConcurrency + apiCregisCalls }
+
 func (c *Config) callbackURL() string {
 	if c.PublicURL == "" {
 		return ""

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"regexp"
 	"time"
 
 	"github.com/google/uuid"
@@ -14,30 +13,44 @@ import (
 // well-formed one, generated otherwise.
 const RequestIDHeader = "X-Request-Id"
 
-var requestIDPattern = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,64}$`)
+// maxRequestIDLen is the longest request id echoed.
+const maxRequestIDLen = 64
 
 // withLogging gives every request a logger carrying its request id, echoes
 // the id, and writes one access log line per request. Headers (among them
 // Authorization) are never logged.
 func withLogging(log zerolog.Logger, next http.Handler) http.Handler {
-	h := hlog.AccessHandler(accessLog)(next)
-	h = withRequestID(h)
-	return hlog.NewHandler(log)(h)
+	return withRequestLogger(log, hlog.AccessHandler(accessLog)(next))
 }
 
-// withRequestID sets the request id header and logger field.
-func withRequestID(next http.Handler) http.Handler {
+// withRequestLogger sets the request id header and puts log, with the id as
+// its request_id field, in the request's context: one logger built per
+// request.
+func withRequestLogger(log zerolog.Logger, next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		id := r.Header.Get(RequestIDHeader)
-		if !requestIDPattern.MatchString(id) {
+		if !validRequestID(id) {
 			id = uuid.NewString()
 		}
 		w.Header().Set(RequestIDHeader, id)
-		zerolog.Ctx(r.Context()).UpdateContext(func(c zerolog.Context) zerolog.Context {
-			return c.Str("request_id", id)
-		})
-		next.ServeHTTP(w, r)
+		l := log.With().Str("request_id", id).Logger()
+		next.ServeHTTP(w, r.WithContext(l.WithContext(r.Context())))
 	})
+}
+
+// validRequestID reports whether a client's request id is worth echoing:
+// 1 to 64 characters of [A-Za-z0-9._:-].
+func validRequestID(id string) bool {
+	if len(id) == 0 || len(id) > maxRequestIDLen {
+		return false
+	}
+	for i := range len(id) {
+		c := id[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '.' || c == '_' || c == ':' || c == '-') {
+			return false
+		}
+	}
+	return true
 }
 
 // quietPaths are polled by machines; their access lines are debug-level.

@@ -9,6 +9,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"sync"
 
 	"github.com/payoutd/payoutd/tasks"
 	"github.com/rs/zerolog"
@@ -20,10 +21,28 @@ const retryAfter = "1"
 // MaxBodyBytes bounds every request body the API reads.
 const MaxBodyBytes = 64 << 10
 
+// maxPooledBuffer is the largest buffer kept for reuse: a large list page
+// is not worth holding on to.
+const maxPooledBuffer = 64 << 10
+
+// buffers holds the *bytes.Buffer of request and response bodies.
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+// getBuffer returns an empty buffer; putBuffer gives it back.
+func getBuffer() *bytes.Buffer { return buffers.Get().(*bytes.Buffer) }
+
+func putBuffer(b *bytes.Buffer) {
+	if b.Cap() <= maxPooledBuffer {
+		b.Reset()
+		buffers.Put(b)
+	}
+}
+
 // writeJSON writes v as the JSON body of a response with status.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
+	buf := getBuffer()
+	defer putBuffer(buf)
+	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(v); err != nil {
 		status = http.StatusInternalServerError
@@ -63,6 +82,19 @@ const maxDrainBytes = 8 << 20
 // readBody reads the request body, at most MaxBodyBytes of it.
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	b, err := io.ReadAll(io.LimitReader(r.Body, MaxBodyBytes+1))
+	return checkBody(w, r, b, err)
+}
+
+// readBodyInto is readBody into buf (which the caller owns): the bytes
+// returned are buf's.
+func readBodyInto(w http.ResponseWriter, r *http.Request, buf *bytes.Buffer) ([]byte, error) {
+	_, err := buf.ReadFrom(io.LimitReader(r.Body, MaxBodyBytes+1))
+	return checkBody(w, r, buf.Bytes(), err)
+}
+
+// checkBody answers what was read of a body: b, or the error of a body too
+// large or unreadable.
+func checkBody(w http.ResponseWriter, r *http.Request, b []byte, err error) ([]byte, error) {
 	if err == nil && len(b) > MaxBodyBytes {
 		w.Header().Set("Connection", "close")
 		_, _ = io.CopyN(io.Discard, r.Body, maxDrainBytes)
@@ -80,7 +112,9 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, v any, emptyOK bool) err
 	if err := checkContentType(r); err != nil {
 		return err
 	}
-	b, err := readBody(w, r)
+	buf := getBuffer()
+	defer putBuffer(buf)
+	b, err := readBodyInto(w, r, buf)
 	if err != nil {
 		return err
 	}
@@ -146,7 +180,7 @@ func jsonType(kind string) string {
 // A missing Content-Type is accepted.
 func checkContentType(r *http.Request) error {
 	ct := r.Header.Get("Content-Type")
-	if ct == "" {
+	if ct == "" || ct == "application/json" {
 		return nil
 	}
 	mt, _, err := mime.ParseMediaType(ct)
