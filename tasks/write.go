@@ -46,11 +46,10 @@ elseif ARGV[3] == 'give' then
 end
 redis.call('SET', KEYS[1], ARGV[2])
 local i = 6
-while i <= #ARGV do
+local n = #ARGV
+while i <= n do
 	local m = tonumber(ARGV[i])
-	local cmd = {ARGV[i + 1], KEYS[tonumber(ARGV[i + 2])]}
-	for j = 1, m do cmd[j + 2] = ARGV[i + 2 + j] end
-	redis.call(unpack(cmd))
+	redis.call(ARGV[i + 1], KEYS[tonumber(ARGV[i + 2])], unpack(ARGV, i + 3, i + 2 + m))
 	i = i + 3 + m
 end
 return {1, lease}`)
