@@ -35,11 +35,15 @@ func parallel(ctx context.Context, workers, n int, fn func(i int) error) error {
 	return cmp.Or(firstErr, ctx.Err())
 }
 
+// stallAfter is how long a count may stand still before the run is
+// broken: longer than a submit lease (90s with payoutd's defaults), which
+// a release that failed under load leaves in place until it expires.
+const stallAfter = 3 * time.Minute
+
 // awaitCount waits until count() reaches want, checking every few
 // milliseconds. It fails when count has not moved for stallAfter, or when
 // ctx ends.
 func awaitCount(ctx context.Context, want int64, count func() (int64, error)) error {
-	const stallAfter = 30 * time.Second
 	last, lastMove := int64(-1), time.Now()
 	tick := time.NewTicker(2 * time.Millisecond)
 	defer tick.Stop()

@@ -146,4 +146,4 @@ func (s *stack) enqueueAll(ctx context.Context, reqs []tasks.Request, workers in
 }
 
 // errStalled reports a measurement whose payouts stopped moving.
-var errStalled = errors.New("no progress for 30s")
+var errStalled = errors.New("no progress for " + stallAfter.String())
