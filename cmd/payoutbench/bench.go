@@ -15,6 +15,7 @@ type bench struct {
 	redis    *redisServer
 	log      zerolog.Logger
 	progress io.Writer // one line per measurement
+	profiled bool      // the CPU profile of -cpuprofile is taken
 }
 
 // measureAll runs the selected measurements and assembles the report.
@@ -49,27 +50,41 @@ func step[T any](b *bench, what string, f func() (T, error)) (T, error) {
 	return v, err
 }
 
-// drainRows measures payoutd's drain and the floor's.
+// drainRows measures payoutd's drain and the floor's, alternately, -rounds
+// times each, and reports the fastest of each.
 func (b *bench) drainRows(ctx context.Context, rep *report) error {
 	n := b.opt.sizes.drain
-	p, err := step(b, fmt.Sprintf("payoutd drain of %d payouts", n), func() (drainResult, error) { return b.drainPayoutd(ctx, n) })
-	if err != nil {
-		return err
-	}
-	f, err := step(b, fmt.Sprintf("floor drain of %d payouts", n), func() (drainResult, error) { return b.drainFloor(ctx, n) })
-	if err != nil {
-		return err
+	var p, f drainResult
+	for round := range b.opt.rounds {
+		what := fmt.Sprintf("drain of %d payouts, round %d of %d", n, round+1, b.opt.rounds)
+		pr, err := step(b, "payoutd "+what, func() (drainResult, error) { return b.drainPayoutd(ctx, n) })
+		if err != nil {
+			return err
+		}
+		fr, err := step(b, "floor "+what, func() (drainResult, error) { return b.drainFloor(ctx, n) })
+		if err != nil {
+			return err
+		}
+		p, f = faster(p, pr), faster(f, fr)
 	}
 	pc, _, _ := p.calls.per(n)
 	fc, _, _ := f.calls.per(n)
 	rep.rows = append(rep.rows,
-		row{fmt.Sprintf("drain, payouts/s (N = %s, concurrency %d)", count(float64(n)), b.opt.concurrency),
+		row{fmt.Sprintf("drain, payouts/s (N = %s, concurrency %d, best of %d)", count(float64(n)), b.opt.concurrency, b.opt.rounds),
 			count(p.rate()), count(f.rate()) + " (floor worker)", ratio(p.rate(), f.rate()), ">= 0.65 (goal 0.8)",
 			meets(p.rate()/f.rate() >= 0.65)},
 		row{"Redis calls a payout (intake to terminal, one poll)", describeCalls(p.calls, n),
 			describeCalls(f.calls, n) + " (floor worker: bare asynq, two tasks)", ratio(pc, fc), "<= 30", meets(pc <= 30)},
 	)
 	return nil
+}
+
+// faster returns the faster of two drains; a zero one never wins.
+func faster(a, b drainResult) drainResult {
+	if a.n == 0 || b.rate() > a.rate() {
+		return b
+	}
+	return a
 }
 
 // describeCalls formats commands a payout, with scripts and round trips.

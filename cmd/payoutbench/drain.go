@@ -103,12 +103,13 @@ func (b *bench) timeDrain(ctx context.Context, st *stack, n int) (drainResult, e
 	return res, nil
 }
 
-// startProfile starts the CPU profile of -cpuprofile, if set, and returns
-// its stop.
+// startProfile starts the CPU profile of -cpuprofile, if set and not yet
+// taken, and returns its stop.
 func (b *bench) startProfile() (func(), error) {
-	if b.opt.cpuProfile == "" {
+	if b.opt.cpuProfile == "" || b.profiled {
 		return func() {}, nil
 	}
+	b.profiled = true
 	f, err := os.Create(b.opt.cpuProfile)
 	if err != nil {
 		return nil, err

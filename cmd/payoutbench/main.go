@@ -50,6 +50,7 @@ type options struct {
 	out         string
 	concurrency int
 	cpuProfile  string
+	rounds      int      // drains of each worker, alternating; the fastest counts
 	only        []string // measurement names; empty: all
 	sizes       sizes
 }
@@ -82,7 +83,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.out, "out", "payoutbench.md", "also write the table to this file (\"\" for none)")
 	fs.IntVar(&n, "n", 0, "payouts of the drain (default 20000, or 3000 with -quick)")
 	fs.IntVar(&o.concurrency, "concurrency", 20, "asynq Concurrency of payoutd's worker and of the floor worker")
-	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of payoutd's drain to this file")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of payoutd's (first) drain to this file")
+	fs.IntVar(&o.rounds, "rounds", 1, "drain each worker this many times, alternately, and report the fastest of each (a noisy machine)")
 	fs.StringVar(&only, "only", "", "comma-separated measurements to run, of "+strings.Join(measurements, ","))
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -119,8 +121,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	if opt.concurrency < 1 {
-		return errors.New("-concurrency must be at least 1")
+	if opt.concurrency < 1 || opt.rounds < 1 {
+		return errors.New("-concurrency and -rounds must be at least 1")
 	}
 	rs, err := startRedis(ctx)
 	if err != nil {
