@@ -11,13 +11,21 @@ import (
 
 	"github.com/hibiken/asynq"
 	"github.com/payoutd/payoutd/tasks"
+	"github.com/redis/go-redis/v9"
 	"github.com/rs/zerolog"
 )
 
 // ServerConfig configures a Server.
 type ServerConfig struct {
-	// Redis is asynq's connection. Required.
+	// Redis is asynq's connection. Required unless RedisClient is set.
 	Redis asynq.RedisConnOpt
+	// RedisClient, when set, is used instead of Redis: the asynq server (and
+	// the scheduler) run on this client rather than on connections of their
+	// own, so that a caller can share one client and hook it (count its
+	// calls, trace them). asynq never closes it; the caller does, after Run
+	// has returned. asynq's scheduler logs an error at shutdown saying the
+	// shared connection was not closed; it is harmless. Default nil: Redis.
+	RedisClient redis.UniversalClient
 	// Concurrency is the number of tasks run at once. Default 10.
 	Concurrency int
 	// ShutdownTimeout is how long in-flight tasks get at shutdown. Default:
@@ -79,7 +87,7 @@ func NewServer(p *Pipeline, cfg ServerConfig) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{p: p, cfg: cfg, ready: make(chan struct{})}
-	s.srv = asynq.NewServer(cfg.Redis, s.asynqConfig())
+	s.srv = s.newAsynqServer()
 	if cfg.Scheduler {
 		sched, err := s.newScheduler()
 		if err != nil {
@@ -88,6 +96,14 @@ func NewServer(p *Pipeline, cfg ServerConfig) (*Server, error) {
 		s.sched = sched
 	}
 	return s, nil
+}
+
+// newAsynqServer builds the asynq server on RedisClient, or on Redis.
+func (s *Server) newAsynqServer() *asynq.Server {
+	if s.cfg.RedisClient != nil {
+		return asynq.NewServerFromRedisClient(s.cfg.RedisClient, s.asynqConfig())
+	}
+	return asynq.NewServer(s.cfg.Redis, s.asynqConfig())
 }
 
 func (cfg ServerConfig) withDefaults(pc Config) ServerConfig {
@@ -101,8 +117,8 @@ func (cfg ServerConfig) withDefaults(pc Config) ServerConfig {
 
 func (cfg ServerConfig) validate(pc Config) error {
 	switch {
-	case cfg.Redis == nil:
-		return errors.New("worker: ServerConfig.Redis is required")
+	case cfg.Redis == nil && cfg.RedisClient == nil:
+		return errors.New("worker: ServerConfig.Redis (or RedisClient) is required")
 	case cfg.DisableHandlers && !cfg.Scheduler:
 		return errors.New("worker: ServerConfig.DisableHandlers without Scheduler runs nothing")
 	case cfg.Concurrency < 0:
@@ -151,17 +167,7 @@ func (s *Server) asynqConfig() asynq.Config {
 }
 
 func (s *Server) newScheduler() (*asynq.Scheduler, error) {
-	log := s.p.log
-	sched := asynq.NewScheduler(s.cfg.Redis, &asynq.SchedulerOpts{
-		Logger:   newAsynqLogger(log),
-		LogLevel: asynqLogLevel(log.GetLevel()),
-		PostEnqueueFunc: func(_ *asynq.TaskInfo, err error) {
-			if err == nil || errors.Is(err, asynq.ErrDuplicateTask) {
-				return // enqueued, or another scheduler of the fleet enqueued this period's task
-			}
-			log.Error().Err(err).Msg("could not enqueue a periodic task (sweep, trade scan)")
-		},
-	})
+	sched := s.newAsynqScheduler()
 	task := tasks.NewSweepTask(s.p.cfg.Queues, sweepTimeout, s.cfg.SweepInterval)
 	if _, err := sched.Register("@every "+s.cfg.SweepInterval.String(), task); err != nil {
 		return nil, fmt.Errorf("worker: register the sweep: %w", err)
@@ -173,6 +179,28 @@ func (s *Server) newScheduler() (*asynq.Scheduler, error) {
 		}
 	}
 	return sched, nil
+}
+
+// newAsynqScheduler builds the asynq scheduler on RedisClient, or on Redis.
+func (s *Server) newAsynqScheduler() *asynq.Scheduler {
+	if s.cfg.RedisClient != nil {
+		return asynq.NewSchedulerFromRedisClient(s.cfg.RedisClient, s.schedulerOpts())
+	}
+	return asynq.NewScheduler(s.cfg.Redis, s.schedulerOpts())
+}
+
+func (s *Server) schedulerOpts() *asynq.SchedulerOpts {
+	log := s.p.log
+	return &asynq.SchedulerOpts{
+		Logger:   newAsynqLogger(log),
+		LogLevel: asynqLogLevel(log.GetLevel()),
+		PostEnqueueFunc: func(_ *asynq.TaskInfo, err error) {
+			if err == nil || errors.Is(err, asynq.ErrDuplicateTask) {
+				return // enqueued, or another scheduler of the fleet enqueued this period's task
+			}
+			log.Error().Err(err).Msg("could not enqueue a periodic task (sweep, trade scan)")
+		},
+	}
 }
 
 // Run starts the server (and the scheduler), waits for ctx to end, then

@@ -12,6 +12,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/payoutd/payoutd/cregis"
 	"github.com/payoutd/payoutd/internal/metrics"
+	"github.com/payoutd/payoutd/internal/redistest"
 	"github.com/payoutd/payoutd/tasks"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
@@ -217,6 +218,37 @@ func TestServer(t *testing.T) {
 		}
 		if got := counterSum(h.metrics.CregisCalls) + counterSum(cfg2.Metrics.CregisCalls); got != float64(len(reqs)) {
 			t.Errorf("the workers counted %v calls, the fake saw %d", got, len(reqs))
+		}
+	})
+
+	t.Run("AServerOnASharedRedisClientRunsAPayoutAndLeavesTheClientOpen", func(t *testing.T) {
+		t.Parallel()
+		h := newHarness(t, nil)
+		shared := h.redis.Client(t)
+		counter := &redistest.Counter{}
+		shared.AddHook(counter)
+		s, err := NewServer(h.p, ServerConfig{RedisClient: shared, Concurrency: 2, TaskCheckInterval: 10 * time.Millisecond})
+		if err != nil {
+			t.Fatalf("NewServer with RedisClient and no Redis: %v", err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- s.Run(ctx) }()
+		<-s.Ready()
+		id := h.enqueue(newRequest(goodAddress))
+		rec := h.awaitState(id, 20*time.Second, tasks.StateSucceeded, tasks.StateFailed, tasks.StateRejected)
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run = %v, want nil", err)
+		}
+		if rec.State != tasks.StateSucceeded || h.fake.Creates(id) != 1 {
+			t.Errorf("state %s, creates %d; want succeeded, 1", rec.State, h.fake.Creates(id))
+		}
+		if trips, _ := counter.Take(); trips == 0 {
+			t.Error("the shared client carried no command: the server ran on another connection")
+		}
+		if err := shared.Ping(context.Background()).Err(); err != nil {
+			t.Errorf("the shared client after Run: %v, want it still open", err)
 		}
 	})
 

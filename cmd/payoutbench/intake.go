@@ -1,0 +1,179 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/hibiken/asynq"
+	"github.com/payoutd/payoutd/tasks"
+)
+
+// intakeWorkers is the concurrency of every intake figure: HTTP
+// connections, or goroutines calling Enqueue.
+const intakeWorkers = 16
+
+// intakeWarmup requests go first, untimed: connections, scripts, the coin list.
+const intakeWarmup = 64
+
+// rateResult is m operations in took, after calls to Redis.
+type rateResult struct {
+	m     int
+	took  time.Duration
+	calls calls
+}
+
+// rate is operations per second.
+func (r rateResult) rate() float64 { return float64(r.m) / r.took.Seconds() }
+
+// timed runs fn(i) for i in [0, m) on intakeWorkers goroutines and times it.
+func timed(ctx context.Context, m int, counter *callCounter, fn func(i int) error) (rateResult, error) {
+	counter.take()
+	began := time.Now()
+	err := parallel(ctx, intakeWorkers, m, fn)
+	return rateResult{m: m, took: time.Since(began), calls: counter.take()}, err
+}
+
+// intakeHTTP posts m distinct valid payouts to POST /v1/payouts on
+// loopback, with payoutd's real middleware and auth, from a client with
+// intakeWorkers connections.
+func (b *bench) intakeHTTP(ctx context.Context, m int) (rateResult, error) {
+	fake, st, err := b.freshStack(stackConfig{})
+	if err != nil {
+		return rateResult{}, err
+	}
+	defer fake.Close()
+	defer st.close()
+	url, stop, err := b.serveAPI(st)
+	if err != nil {
+		return rateResult{}, err
+	}
+	defer stop()
+	client := &http.Client{Transport: &http.Transport{MaxConnsPerHost: intakeWorkers, MaxIdleConnsPerHost: intakeWorkers}}
+	defer client.CloseIdleConnections()
+	post := func(body []byte) error { return postPayout(ctx, client, url+"/v1/payouts", body) }
+	warm := bodies("warm", intakeWarmup)
+	if err := parallel(ctx, intakeWorkers, len(warm), func(i int) error { return post(warm[i]) }); err != nil {
+		return rateResult{}, err
+	}
+	all := bodies("http", m)
+	res, err := timed(ctx, m, st.calls, func(i int) error { return post(all[i]) })
+	if err != nil {
+		return res, fmt.Errorf("HTTP intake: %w", err)
+	}
+	return res, nil
+}
+
+// bodies returns the JSON bodies of n distinct payouts.
+func bodies(prefix string, n int) [][]byte {
+	out := make([][]byte, n)
+	for i, r := range newRequests(prefix, n) {
+		out[i], _ = json.Marshal(r)
+	}
+	return out
+}
+
+// postPayout posts one payout and wants 202 Accepted.
+func postPayout(ctx context.Context, c *http.Client, url string, body []byte) error {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+apiToken)
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := c.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	answer, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusAccepted {
+		return fmt.Errorf("POST /v1/payouts: %d %s, want 202", resp.StatusCode, answer)
+	}
+	return nil
+}
+
+// serveAPI serves the stack's HTTP surface on loopback, with cmd/payoutd's
+// server timeouts, and returns its base URL and its stop.
+func (b *bench) serveAPI(st *stack) (string, func(), error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", nil, err
+	}
+	return b.serveAPIOn(ln, st)
+}
+
+// serveAPIOn is serveAPI on a listener the caller opened.
+func (b *bench) serveAPIOn(ln net.Listener, st *stack) (string, func(), error) {
+	h, err := st.handler(b)
+	if err != nil {
+		ln.Close()
+		return "", nil, err
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
+	done := make(chan struct{})
+	go func() { defer close(done); _ = srv.Serve(ln) }()
+	stop := func() {
+		_ = srv.Close()
+		<-done
+		_ = h.Close()
+	}
+	return "http://" + ln.Addr().String(), stop, nil
+}
+
+// intakeProducer calls Producer.Enqueue for m distinct payouts from
+// intakeWorkers goroutines.
+func (b *bench) intakeProducer(ctx context.Context, m int) (rateResult, error) {
+	fake, st, err := b.freshStack(stackConfig{})
+	if err != nil {
+		return rateResult{}, err
+	}
+	defer fake.Close()
+	defer st.close()
+	if err := st.enqueueAll(ctx, newRequests("warm", intakeWarmup), intakeWorkers); err != nil {
+		return rateResult{}, err
+	}
+	reqs := newRequests("prod", m)
+	res, err := timed(ctx, m, st.calls, func(i int) error { return st.enqueueAll(ctx, reqs[i:i+1], 1) })
+	if err != nil {
+		return res, fmt.Errorf("Producer.Enqueue: %w", err)
+	}
+	return res, nil
+}
+
+// intakeAsynq enqueues m submit tasks with bare asynq from intakeWorkers
+// goroutines: tasks.NewSubmitTask's task (type, payload, TaskID, options),
+// without a record.
+func (b *bench) intakeAsynq(ctx context.Context, m int) (rateResult, error) {
+	if err := b.redis.flush(ctx); err != nil {
+		return rateResult{}, err
+	}
+	counter := &callCounter{}
+	rdb := b.redis.client(counter)
+	defer rdb.Close()
+	client := asynq.NewClientFromRedisClient(rdb)
+	q := tasks.NewQueues("")
+	enqueue := func(id string) error {
+		t, err := tasks.NewSubmitTask(q, id, time.Minute)
+		if err == nil {
+			_, err = client.EnqueueContext(ctx, t)
+		}
+		return err
+	}
+	warm, all := ids(newRequests("warm", intakeWarmup)), ids(newRequests("asynq", m))
+	if err := parallel(ctx, intakeWorkers, len(warm), func(i int) error { return enqueue(warm[i]) }); err != nil {
+		return rateResult{}, err
+	}
+	res, err := timed(ctx, m, counter, func(i int) error { return enqueue(all[i]) })
+	if errors.Is(err, asynq.ErrTaskIDConflict) {
+		err = fmt.Errorf("bare asynq enqueue: a TaskID was taken: %w", err)
+	}
+	return res, err
+}
