@@ -18,7 +18,8 @@ import (
 //   - it starts with the format marker {"v":2, so that decodeStored tells it
 //     from the plain Record JSON that earlier versions stored (still read);
 //   - empty fields (zero numbers, empty strings, false, nil, empty lists) are
-//     left out;
+//     left out, and so is a history entry's "from" when it is the previous
+//     entry's "to";
 //   - times are Unix milliseconds (the store's clock is truncated to the
 //     millisecond, so a record reads back equal to what was written); the
 //     zero time is left out, and 0 reads back as the zero time;
@@ -79,12 +80,22 @@ type storedHint struct {
 	Contradicted bool           `json:"contra,omitempty"`
 }
 
-// storedHistory is a Transition as stored.
+// storedHistory is a Transition as stored. From is left out (nil) when it
+// is the previous entry's To, as it is for every transition the store
+// records, or "" for the first entry.
 type storedHistory struct {
 	At     int64  `json:"at,omitempty"`
-	From   State  `json:"from,omitempty"`
+	From   *State `json:"from,omitempty"`
 	To     State  `json:"to,omitempty"`
 	Reason string `json:"why,omitempty"`
+}
+
+// impliedFrom is the From a history entry at i has when it is left out.
+func impliedFrom(history []Transition, i int) State {
+	if i == 0 {
+		return ""
+	}
+	return history[i-1].To
 }
 
 // decodeStored decodes a record in either format: the stored format, or the
@@ -139,7 +150,10 @@ func stored(r *Record) *storedRecord {
 		s.History = make([]storedHistory, len(r.History))
 	}
 	for i, t := range r.History {
-		s.History[i] = storedHistory{At: unixMS(t.At), From: t.From, To: t.To, Reason: t.Reason}
+		s.History[i] = storedHistory{At: unixMS(t.At), To: t.To, Reason: t.Reason}
+		if t.From != impliedFrom(r.History, i) {
+			s.History[i].From = &r.History[i].From
+		}
 	}
 	return s
 }
@@ -166,7 +180,10 @@ func (s *storedRecord) record() *Record {
 		r.History = make([]Transition, len(s.History))
 	}
 	for i, t := range s.History {
-		r.History[i] = Transition{At: fromUnixMS(t.At), From: t.From, To: t.To, Reason: t.Reason}
+		r.History[i] = Transition{At: fromUnixMS(t.At), From: impliedFrom(r.History, i), To: t.To, Reason: t.Reason}
+		if t.From != nil {
+			r.History[i].From = *t.From
+		}
 	}
 	return r
 }

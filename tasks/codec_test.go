@@ -311,7 +311,7 @@ type refRecord struct {
 	Version   int64 `json:"ver"`
 	History   []struct {
 		At     int64  `json:"at"`
-		From   State  `json:"from"`
+		From   *State `json:"from"`
 		To     State  `json:"to"`
 		Reason string `json:"why"`
 	} `json:"history"`
@@ -337,8 +337,15 @@ func refDecode(t testing.TB, raw []byte) *Record {
 		r.Hints = append(r.Hints, Hint{CID: h.CID, Source: h.Source, Status: h.Status, At: fromUnixMS(h.At),
 			NotFound: h.NotFound, Contradicted: h.Contradicted})
 	}
-	for _, x := range s.History {
-		r.History = append(r.History, Transition{At: fromUnixMS(x.At), From: x.From, To: x.To, Reason: x.Reason})
+	for i, x := range s.History {
+		from := State("")
+		switch {
+		case x.From != nil:
+			from = *x.From
+		case i > 0:
+			from = r.History[i-1].To // left out: the previous entry's "to"
+		}
+		r.History = append(r.History, Transition{At: fromUnixMS(x.At), From: from, To: x.To, Reason: x.Reason})
 	}
 	return r
 }

@@ -204,7 +204,7 @@ func (p *Pipeline) recordCreate(ctx context.Context, rec *tasks.Record, cid int6
 
 func (p *Pipeline) accepted(ctx context.Context, rec *tasks.Record, cid int64, a *attempt) error {
 	c := strconv.FormatInt(cid, 10)
-	out, err := p.updateVerdict(ctx, a, rec.ThirdPartyID, "created at Cregis: cid "+c, func(r *tasks.Record) error {
+	out, err := p.updateVerdict(ctx, a, rec.ThirdPartyID, "created at Cregis", func(r *tasks.Record) error {
 		switch {
 		case r.State == tasks.StateSubmitting, r.State == tasks.StateUnconfirmed:
 			// Unconfirmed: another attempt got E0009 while this one was in
