@@ -41,7 +41,7 @@ func (s *Store) eventCommand(rec *Record) command {
 		EventFrom, string(t.From),
 		EventTo, string(t.To),
 		EventReason, t.Reason,
-		EventAt, t.At.UTC().Format(time.RFC3339Nano),
+		EventAt, eventTime(t.At),
 		EventCID, rec.CID,
 	}}
 }
@@ -58,3 +58,6 @@ func (s *Store) TrimEvents(ctx context.Context) (int64, error) {
 	}
 	return n, nil
 }
+
+// eventTime is an event's at: RFC 3339 with nanoseconds, UTC.
+func eventTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }

@@ -135,7 +135,7 @@ func (s *Store) Create(ctx context.Context, req Request) (*Record, bool, error) 
 	if err != nil {
 		return nil, false, fmt.Errorf("tasks: create %s: index: %w", req.ThirdPartyID, err)
 	}
-	res, werr := s.exec(ctx, write{id: rec.ThirdPartyID, value: rec.encode(), after: s.createCommands(rec), wait: s.durable()})
+	res, werr := s.create(ctx, rec)
 	switch {
 	case res.won:
 		return rec, true, werr
