@@ -123,7 +123,7 @@ func (r *redisServer) stop() {
 
 // client returns a client of the server; hooks, when given, see every call.
 func (r *redisServer) client(hooks ...redis.Hook) *redis.Client {
-	c := redis.NewClient(&redis.Options{Addr: r.addr, PoolSize: redisPoolSize})
+	c := redis.NewClient(&redis.Options{Addr: r.addr, PoolSize: redisPoolSize, Protocol: 2}) // RESP2, as cmd/payoutd speaks
 	for _, h := range hooks {
 		c.AddHook(h)
 	}

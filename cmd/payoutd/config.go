@@ -22,7 +22,7 @@ import (
 // default and help says what it means: `payoutd --help` and the README's
 // configuration table are generated from these tags, so they cannot drift.
 type Config struct {
-	RedisURL          string        `env:"REDIS_URL" help:"redis://, rediss:// or redis-sentinel:// URL (redis-sentinel://[user:pass@]host:port[,host:port...][/db]?master_name=NAME); required except for demo. With REDIS_CLUSTER_ADDRS it only supplies credentials and TLS"`
+	RedisURL          string        `env:"REDIS_URL" help:"redis://, rediss:// or redis-sentinel:// URL (redis-sentinel://[user:pass@]host:port[,host:port...][/db]?master_name=NAME); required except for demo. Speaks RESP2 unless it says ?protocol=3. With REDIS_CLUSTER_ADDRS it only supplies credentials, TLS and the protocol"`
 	RedisClusterAddrs []string      `env:"REDIS_CLUSTER_ADDRS" help:"comma-separated host:port of Redis Cluster nodes; when set, Redis Cluster is used"`
 	KeyPrefix         string        `env:"REDIS_KEY_PREFIX" envDefault:"payoutd:" help:"prefix of payoutd's own Redis keys (records, leases, rate limit)"`
 	QueuePrefix       string        `env:"QUEUE_PREFIX" help:"prefix of the asynq queue names, so several deployments can share one Redis"`

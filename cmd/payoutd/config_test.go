@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/redis/go-redis/v9"
 	"os"
 	"path/filepath"
 	"slices"
@@ -240,6 +241,47 @@ func TestRedisLocationsAreParsed(t *testing.T) {
 			}
 			if strings.Contains(conn.desc, "pw-not-shown") {
 				t.Errorf("connection description shows the password: %q", conn.desc)
+			}
+		})
+	}
+}
+
+// TestRedisSpeaksRESP2UnlessTheURLSaysOtherwise: RESP2 by default (see
+// defaultProtocol), on every kind of connection; ?protocol=3 keeps RESP3.
+func TestRedisSpeaksRESP2UnlessTheURLSaysOtherwise(t *testing.T) {
+	tests := []struct {
+		desc string
+		env  map[string]string
+		want int
+	}{
+		{"plain URL", with(validEnv(), "REDIS_URL", "redis://10.0.0.1:6380/2"), 2},
+		{"plain URL asking for RESP3", with(validEnv(), "REDIS_URL", "redis://10.0.0.1:6380/2?protocol=3"), 3},
+		{"sentinel URL", with(validEnv(), "REDIS_URL", "redis-sentinel://s1:26379?master_name=main"), 2},
+		{"sentinel URL asking for RESP3", with(validEnv(), "REDIS_URL", "redis-sentinel://s1:26379?master_name=main&protocol=3"), 3},
+		{"cluster", with(validEnv(), "REDIS_URL", "", "REDIS_CLUSTER_ADDRS", "n1:7000"), 2},
+		{"cluster asking for RESP3", with(validEnv(), "REDIS_URL", "redis://?protocol=3", "REDIS_CLUSTER_ADDRS", "n1:7000"), 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.desc, func(t *testing.T) {
+			cfg, err := loadConfig(getenvFrom(tt.env))
+			if err != nil {
+				t.Fatalf("loadConfig: %v", err)
+			}
+			conn, err := newRedisConn(&cfg)
+			if err != nil {
+				t.Fatalf("newRedisConn: %v", err)
+			}
+			c := conn.newClient()
+			defer c.Close()
+			var got int
+			switch c := c.(type) {
+			case *redis.Client:
+				got = c.Options().Protocol
+			case *redis.ClusterClient:
+				got = c.Options().Protocol
+			}
+			if got != tt.want {
+				t.Errorf("protocol: got %d want %d", got, tt.want)
 			}
 		})
 	}
