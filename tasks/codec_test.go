@@ -463,7 +463,7 @@ func TestApplyComparesAsStored(t *testing.T) {
 	rec.Hints = []Hint{{CID: "5", Source: HintCallback, Status: &st, At: rec.UpdatedAt}}
 	raw := rec.encode()
 	apply := func(fn func(r *Record)) (cur, next *Record, err error) {
-		return s.apply(rec.ThirdPartyID, raw, change{reason: "x", fn: func(r *Record) error { fn(r); return nil }})
+		return s.apply(rec.ThirdPartyID, raw, nil, change{reason: "x", fn: func(r *Record) error { fn(r); return nil }})
 	}
 	t.Run("AChangeBelowTheMillisecondWritesNothing", func(t *testing.T) {
 		if _, next, err := apply(func(r *Record) { r.Hints[0].At = r.Hints[0].At.Add(999 * time.Microsecond) }); next != nil || err != nil {
@@ -486,7 +486,7 @@ func TestApplyComparesAsStored(t *testing.T) {
 	t.Run("AnEmptyMetadataForNoneIsARequestChange", func(t *testing.T) {
 		s := NewStore(nil, StoreConfig{})
 		raw := newRecord(validRequest("order-1"), rec.CreatedAt).encode()
-		_, _, err := s.apply("order-1", raw, change{fn: func(r *Record) error { r.Metadata = json.RawMessage{}; return nil }})
+		_, _, err := s.apply("order-1", raw, nil, change{fn: func(r *Record) error { r.Metadata = json.RawMessage{}; return nil }})
 		if err == nil {
 			t.Fatal("got no error; want the request change refused, as reflect.DeepEqual refused it")
 		}
@@ -540,7 +540,7 @@ func BenchmarkApply(b *testing.B) {
 		c := change{reason: "poll", fn: func(r *Record) error { r.PollSeq++; return nil }}
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, next, err := s.apply("pay-00000001-7f3a9c", raw, c); err != nil || next == nil {
+			if _, next, err := s.apply("pay-00000001-7f3a9c", raw, nil, c); err != nil || next == nil {
 				b.Fatalf("got %v, %v; want a record to write", next, err)
 			}
 		}
@@ -549,7 +549,7 @@ func BenchmarkApply(b *testing.B) {
 		c := change{reason: "poll", fn: func(r *Record) error { return nil }}
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, next, err := s.apply("pay-00000001-7f3a9c", raw, c); err != nil || next != nil {
+			if _, next, err := s.apply("pay-00000001-7f3a9c", raw, nil, c); err != nil || next != nil {
 				b.Fatalf("got %v, %v; want nothing to write", next, err)
 			}
 		}

@@ -300,7 +300,11 @@ func (s *Store) update(ctx context.Context, id string, c change) (*Record, error
 		if err := backoff(ctx, attempt); err != nil {
 			return nil, err
 		}
-		rec, now, err := s.tryUpdate(ctx, id, raw, c)
+		var seen *Record // the record raw holds, when the caller's copy saves decoding it
+		if !fresh {
+			seen = c.from.clone()
+		}
+		rec, now, err := s.tryUpdate(ctx, id, raw, seen, c)
 		switch {
 		case now != nil: // lost: the script answered the value that won
 			raw, fresh = now, true
@@ -330,8 +334,8 @@ func (s *Store) startRaw(ctx context.Context, id string, from *Record) (raw []by
 // tryUpdate is one compare-and-set attempt against raw. When it lost it
 // returns the record's current value as now; a record deleted meanwhile is
 // ErrNotFound.
-func (s *Store) tryUpdate(ctx context.Context, id string, raw []byte, c change) (rec *Record, now []byte, err error) {
-	cur, next, err := s.apply(id, raw, c)
+func (s *Store) tryUpdate(ctx context.Context, id string, raw []byte, seen *Record, c change) (rec *Record, now []byte, err error) {
+	cur, next, err := s.apply(id, raw, seen, c)
 	if err != nil || next == nil {
 		return cur, nil, err
 	}
@@ -352,13 +356,16 @@ func (s *Store) tryUpdate(ctx context.Context, id string, raw []byte, c change) 
 	return next, res.current, nil
 }
 
-// apply runs fn on a copy of the record stored as raw. It returns the current
+// apply runs fn on a copy of the record stored as raw (seen, when not nil, is
+// that record already decoded: the caller's copy). It returns the current
 // record and the one to write, next nil when fn changed nothing. On a
 // refused transition it returns the current record with the error; on any
 // other error, no record.
-func (s *Store) apply(id string, raw []byte, c change) (cur, next *Record, err error) {
-	if cur, err = decodeRecord(id, raw); err != nil {
-		return nil, nil, err
+func (s *Store) apply(id string, raw []byte, seen *Record, c change) (cur, next *Record, err error) {
+	if cur = seen; cur == nil {
+		if cur, err = decodeRecord(id, raw); err != nil {
+			return nil, nil, err
+		}
 	}
 	if cur.State.Terminal() {
 		return cur, nil, &TransitionError{ID: id, From: cur.State}
