@@ -2,8 +2,10 @@ package tasks
 
 import (
 	"bytes"
-	"encoding/json"
+	stdjson "encoding/json"
+
 	"fmt"
+	json "github.com/segmentio/encoding/json"
 	"slices"
 	"time"
 
@@ -40,34 +42,34 @@ var storedMarker = []byte(`{"v":`)
 
 // storedRecord is a Record as stored.
 type storedRecord struct {
-	V             int             `json:"v"`
-	ThirdPartyID  string          `json:"id,omitempty"`
-	Currency      string          `json:"cur,omitempty"`
-	ToAddress     string          `json:"to,omitempty"`
-	Amount        string          `json:"amt,omitempty"`
-	Memo          string          `json:"memo,omitempty"`
-	Remark        string          `json:"remark,omitempty"`
-	WalletID      int64           `json:"wallet,omitempty"`
-	FromAddress   string          `json:"from,omitempty"`
-	Source        Source          `json:"src,omitempty"`
-	NotifyURL     string          `json:"notify,omitempty"`
-	Metadata      json.RawMessage `json:"meta,omitempty"`
-	State         State           `json:"state,omitempty"`
-	CID           string          `json:"cid,omitempty"`
-	CregisStatus  *cregis.Status  `json:"cstatus,omitempty"`
-	TxID          string          `json:"txid,omitempty"`
-	BlockHeight   string          `json:"height,omitempty"`
-	BlockTime     int64           `json:"btime,omitempty"`
-	Attempts      int             `json:"attempts,omitempty"`
-	LastError     string          `json:"err,omitempty"`
-	QueryEndpoint string          `json:"qe,omitempty"`
-	PollSeq       int64           `json:"poll,omitempty"`
-	Stuck         bool            `json:"stuck,omitempty"`
-	Hints         []storedHint    `json:"hints,omitempty"`
-	CreatedAt     int64           `json:"created,omitempty"`
-	UpdatedAt     int64           `json:"updated,omitempty"`
-	Version       int64           `json:"ver,omitempty"`
-	History       []storedHistory `json:"history,omitempty"`
+	V             int                `json:"v"`
+	ThirdPartyID  string             `json:"id,omitempty"`
+	Currency      string             `json:"cur,omitempty"`
+	ToAddress     string             `json:"to,omitempty"`
+	Amount        string             `json:"amt,omitempty"`
+	Memo          string             `json:"memo,omitempty"`
+	Remark        string             `json:"remark,omitempty"`
+	WalletID      int64              `json:"wallet,omitempty"`
+	FromAddress   string             `json:"from,omitempty"`
+	Source        Source             `json:"src,omitempty"`
+	NotifyURL     string             `json:"notify,omitempty"`
+	Metadata      stdjson.RawMessage `json:"meta,omitempty"`
+	State         State              `json:"state,omitempty"`
+	CID           string             `json:"cid,omitempty"`
+	CregisStatus  *cregis.Status     `json:"cstatus,omitempty"`
+	TxID          string             `json:"txid,omitempty"`
+	BlockHeight   string             `json:"height,omitempty"`
+	BlockTime     int64              `json:"btime,omitempty"`
+	Attempts      int                `json:"attempts,omitempty"`
+	LastError     string             `json:"err,omitempty"`
+	QueryEndpoint string             `json:"qe,omitempty"`
+	PollSeq       int64              `json:"poll,omitempty"`
+	Stuck         bool               `json:"stuck,omitempty"`
+	Hints         []storedHint       `json:"hints,omitempty"`
+	CreatedAt     int64              `json:"created,omitempty"`
+	UpdatedAt     int64              `json:"updated,omitempty"`
+	Version       int64              `json:"ver,omitempty"`
+	History       []storedHistory    `json:"history,omitempty"`
 }
 
 // storedHint is a Hint as stored.
