@@ -2,7 +2,6 @@ package tasks
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strconv"
 
@@ -239,6 +238,3 @@ func (s *Store) updateCommands(cur, next *Record) []command {
 
 // score is the record's index score: CreatedAt in Unix ms.
 func (r *Record) score() string { return strconv.FormatInt(r.CreatedAt.UnixMilli(), 10) }
-
-// errLeaseBusy is what a write that takes a lease held by another returns.
-var errLeaseBusy = errors.New("lease held")

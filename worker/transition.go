@@ -17,13 +17,6 @@ func (p *Pipeline) update(ctx context.Context, id, reason string, fn func(r *tas
 	return rec, err
 }
 
-// updateFrom is update starting from rec, the record as last read (see
-// tasks.UpdateOptions.From): it saves a read when rec is current.
-func (p *Pipeline) updateFrom(ctx context.Context, rec *tasks.Record, reason string, fn func(r *tasks.Record) error) (*tasks.Record, error) {
-	out, _, err := p.updateWith(ctx, rec.ThirdPartyID, reason, tasks.UpdateOptions{From: rec}, fn)
-	return out, err
-}
-
 // updateWith is update through Store.UpdateWith.
 func (p *Pipeline) updateWith(ctx context.Context, id, reason string, opt tasks.UpdateOptions, fn func(r *tasks.Record) error) (*tasks.Record, tasks.UpdateResult, error) {
 	var from tasks.State
