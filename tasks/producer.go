@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/hibiken/asynq"
+	"github.com/payoutd/payoutd/internal/clock"
 )
 
 // ProducerConfig configures a Producer.
@@ -115,23 +116,11 @@ func (p *Producer) enqueueSubmit(ctx context.Context, id string) {
 		if err == nil || errors.Is(err, asynq.ErrTaskIDConflict) {
 			return
 		}
-		if i == len(enqueueRetries) || sleepCtx(ctx, enqueueRetries[i]) != nil {
+		if i == len(enqueueRetries) || clock.Sleep(ctx, enqueueRetries[i]) != nil {
 			break
 		}
 	}
 	if p.cfg.EnqueueErrorFunc != nil {
 		p.cfg.EnqueueErrorFunc(id, fmt.Errorf("tasks: enqueue submit of %s (the record is written; the sweeper will enqueue it): %w", id, err))
-	}
-}
-
-// sleepCtx waits for d or until ctx ends.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }

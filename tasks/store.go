@@ -9,6 +9,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/payoutd/payoutd/internal/clock"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -414,14 +415,7 @@ func backoff(ctx context.Context, attempt int) error {
 		return nil
 	}
 	ceiling := min(100*time.Microsecond<<min(attempt, 10), 10*time.Millisecond)
-	t := time.NewTimer(rand.N(ceiling) + 1)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
+	return clock.Sleep(ctx, rand.N(ceiling)+1)
 }
 
 func truncateUTF8(s string, n int) string {

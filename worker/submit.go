@@ -9,6 +9,7 @@ import (
 
 	"github.com/hibiken/asynq"
 	"github.com/payoutd/payoutd/cregis"
+	"github.com/payoutd/payoutd/internal/clock"
 	"github.com/payoutd/payoutd/tasks"
 )
 
@@ -289,7 +290,7 @@ func (p *Pipeline) updateVerdict(ctx context.Context, a *attempt, id, reason str
 			return rec, err
 		}
 		p.log.Warn().Err(err).Str("third_party_id", id).Msg("could not record a create's verdict; retrying")
-		if sleep(ctx, delay) != nil {
+		if clock.Sleep(ctx, delay) != nil {
 			return rec, err
 		}
 		opt.From = nil // read it afresh
@@ -301,18 +302,6 @@ func (p *Pipeline) updateVerdict(ctx context.Context, a *attempt, id, reason str
 func retryableWrite(err error) bool {
 	return !errors.Is(err, tasks.ErrIllegalTransition) && !errors.Is(err, tasks.ErrNotFound) &&
 		!errors.Is(err, ErrCIDMismatch)
-}
-
-// sleep waits for d or until ctx ends, returning ctx's error then.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }
 
 // hold keeps the record in submitting with LastError and returns a

@@ -10,6 +10,7 @@ import (
 	"github.com/hibiken/asynq"
 	"github.com/payoutd/payoutd/cregis"
 	"github.com/payoutd/payoutd/cregis/cregistest"
+	"github.com/payoutd/payoutd/internal/clock"
 	"github.com/payoutd/payoutd/tasks"
 )
 
@@ -198,7 +199,7 @@ func (r *scheduleRun) awaitCallback(ctx context.Context, id string) error {
 		if time.Now().After(deadline) {
 			return fmt.Errorf("schedule: the fake never delivered the callback of %s", id)
 		}
-		if err := sleepCtx(ctx, 2*time.Millisecond); err != nil { // no event to await: poll the fake
+		if err := clock.Sleep(ctx, 2*time.Millisecond); err != nil { // no event to await: poll the fake
 			return err
 		}
 	}
@@ -257,16 +258,4 @@ func reached(fp cregistest.Payout, status cregis.Status) time.Time {
 		}
 	}
 	return time.Time{}
-}
-
-// sleepCtx waits for d or until ctx ends.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

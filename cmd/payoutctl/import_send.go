@@ -9,6 +9,8 @@ import (
 	"sort"
 	"sync"
 	"time"
+
+	"github.com/payoutd/payoutd/internal/clock"
 )
 
 // importSummary is what an import did.
@@ -91,15 +93,9 @@ func transient(status int, err error) bool {
 	return err != nil && (status == 0 || status >= 500 || status == http.StatusTooManyRequests)
 }
 
+// sleepCtx reports whether d passed before ctx ended.
 func sleepCtx(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
+	return clock.Sleep(ctx, d) == nil
 }
 
 // count records one row's answer.
