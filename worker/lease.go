@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/payoutd/payoutd/tasks"
-	"github.com/redis/go-redis/v9"
 )
 
 // lease is a short Redis lock that one worker holds while it makes a payout's
@@ -101,33 +100,18 @@ func randomToken() string {
 	return hex.EncodeToString(b)
 }
 
-// notifyLeaseKey is the key of the lease one webhook event's delivery holds
-// while it POSTs, in the record's slot.
-func (p *Pipeline) notifyLeaseKey(id, event string) string {
-	return p.cfg.KeyPrefix + "notify-lease:{" + id + "}:" + event
-}
-
-// delIfScript deletes KEYS[1] if it holds ARGV[1].
-var delIfScript = redis.NewScript(`
-if redis.call("GET", KEYS[1]) ~= ARGV[1] then return 0 end
-return redis.call("DEL", KEYS[1])`)
+// notifyLeaseName is the name (under KeyPrefix) of the lease one webhook
+// event's delivery holds while it POSTs, in the record's slot.
+func notifyLeaseName(id, event string) string { return "notify-lease:{" + id + "}:" + event }
 
 // acquireNotifyLease takes the delivery lease of a payout's event for the
 // notify task's timeout, or returns errBusy while another worker holds it
 // (asynq ran the task twice, or a resend raced a slow attempt). release
 // frees it, best-effort; an unreleased lease expires.
 func (p *Pipeline) acquireNotifyLease(ctx context.Context, id, event string) (release func(), err error) {
-	key, token := p.notifyLeaseKey(id, event), randomToken()
-	ok, err := p.cfg.Redis.SetNX(ctx, key, token, p.notifyTimeout()).Result()
-	if err != nil {
+	release, err = p.lock(ctx, notifyLeaseName(id, event), p.notifyTimeout())
+	if err != nil && !errors.Is(err, errBusy) {
 		return nil, fmt.Errorf("webhook lease: %w", err)
 	}
-	if !ok {
-		return nil, errBusy
-	}
-	return func() {
-		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), writeTimeout)
-		defer cancel()
-		_ = delIfScript.Run(ctx, p.cfg.Redis, []string{key}, token).Err()
-	}, nil
+	return release, err
 }
