@@ -58,14 +58,15 @@ return {1, lease}`)
 // record if absent, its index entry and its event, in one step. KEYS: the
 // record, the queued index, the events stream. ARGV: the value, the index
 // score, the id, the stream's MAXLEN, and the event's to, reason and at. The
-// event's fields are those of Store.eventCommand. It answers as writeScript.
+// event's field names are the Event constants, as in Store.eventCommand. It
+// answers as writeScript.
 var createScript = redis.NewScript(`
 if not redis.call('SET', KEYS[1], ARGV[1], 'NX') then
 	return {0, redis.call('GET', KEYS[1])}
 end
 redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
-redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '*', 'third_party_id', ARGV[3], 'from', '',
-	'to', ARGV[5], 'reason', ARGV[6], 'at', ARGV[7], 'cid', '')
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[4], '*', '` + EventThirdPartyID + `', ARGV[3], '` + EventFrom + `', '',
+	'` + EventTo + `', ARGV[5], '` + EventReason + `', ARGV[6], '` + EventAt + `', ARGV[7], '` + EventCID + `', '')
 return {1, 0}`)
 
 // create writes a new record: by createScript on a single Redis, else by
