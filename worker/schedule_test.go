@@ -10,12 +10,9 @@ import (
 	"github.com/payoutd/payoutd/tasks"
 )
 
-// realisticTimeline is the life of a payout the schedule is measured on:
-// 10 minutes waiting for approval (status 0), 20 waiting for signers (5),
-// 2 on chain (1), then succeeded (6).
-var realisticTimeline = cregistest.Dwell{
-	PendingApproval: 10 * time.Minute, PendingSignature: 20 * time.Minute, OnChain: 2 * time.Minute,
-}
+// realisticTimeline is the life of a payout the schedule is measured on,
+// then succeeded (6).
+var realisticTimeline = cregistest.RealisticDwell
 
 // scheduleFigures is what measureSchedule found, in timeline time.
 type scheduleFigures struct {

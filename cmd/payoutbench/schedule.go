@@ -15,11 +15,8 @@ import (
 )
 
 // realisticTimeline is the life of a payout the schedule is measured on
-// (worker/schedule_test.go's): 10 minutes waiting for approval (status 0),
-// 20 waiting for signers (5), 2 on chain (1), then succeeded (6).
-var realisticTimeline = cregistest.Dwell{
-	PendingApproval: 10 * time.Minute, PendingSignature: 20 * time.Minute, OnChain: 2 * time.Minute,
-}
+// (worker/schedule_test.go's), then succeeded (6).
+var realisticTimeline = cregistest.RealisticDwell
 
 // scheduleStep is the fast clock's tick: the timeline moves on by this
 // much at a time, and whatever is due then runs.

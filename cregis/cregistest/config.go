@@ -72,6 +72,11 @@ type Dwell struct {
 	OnChain          time.Duration // status 1; default DefaultDwell
 }
 
+// RealisticDwell is the life of a payout that payoutd's poll schedule is
+// measured on: 10 minutes waiting for approval (status 0), 20 waiting for
+// signers (5), 2 on chain (1).
+var RealisticDwell = Dwell{PendingApproval: 10 * time.Minute, PendingSignature: 20 * time.Minute, OnChain: 2 * time.Minute}
+
 // QueryMode says which query endpoint answers for a cid created by
 // /api/v2/payout. A sub-address withdrawal is always answered by
 // /api/v1/sub_address_withdrawal/info only.
