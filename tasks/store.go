@@ -309,7 +309,10 @@ func (s *Store) update(ctx context.Context, id string, c change) (*Record, error
 		switch {
 		case now != nil: // lost: the script answered the value that won
 			raw, fresh = now, true
-		case !fresh && !c.wrote(): // decided on the caller's copy: confirm it is current
+		case !fresh && !c.wrote() && !errors.Is(err, ErrLeaseHeld):
+			// Decided on the caller's copy: confirm it is current. (A held
+			// lease is an answer about the current record: the script
+			// compares before it takes.)
 			if raw, err = s.getRaw(ctx, id); err != nil {
 				return nil, err
 			}
