@@ -22,22 +22,34 @@ const intakeWorkers = 16
 // intakeWarmup requests go first, untimed: connections, scripts, the coin list.
 const intakeWarmup = 64
 
-// rateResult is m operations in took, after calls to Redis.
+// rateResult is m operations in took, after calls to Redis, using cpu.
 type rateResult struct {
 	m     int
 	took  time.Duration
 	calls calls
+	cpu   cpuTime
 }
 
 // rate is operations per second.
 func (r rateResult) rate() float64 { return float64(r.m) / r.took.Seconds() }
 
-// timed runs fn(i) for i in [0, m) on intakeWorkers goroutines and times it.
-func timed(ctx context.Context, m int, counter *callCounter, fn func(i int) error) (rateResult, error) {
+// timed runs fn(i) for i in [0, m) on intakeWorkers goroutines and times
+// it, with the CPU it took.
+func (b *bench) timed(ctx context.Context, m int, counter *callCounter, fn func(i int) error) (rateResult, error) {
 	counter.take()
+	cpu := b.cpuNow(ctx)
 	began := time.Now()
 	err := parallel(ctx, intakeWorkers, m, fn)
-	return rateResult{m: m, took: time.Since(began), calls: counter.take()}, err
+	took := time.Since(began)
+	return rateResult{m: m, took: took, calls: counter.take(), cpu: b.cpuNow(ctx).sub(cpu)}, err
+}
+
+// perOp is a duration an operation, in microseconds.
+func (r rateResult) perOp(d time.Duration) string {
+	if d <= 0 {
+		return "—"
+	}
+	return fmt.Sprintf("%.1f", float64(d.Nanoseconds())/1e3/float64(r.m))
 }
 
 // intakeHTTP posts m distinct valid payouts to POST /v1/payouts on
@@ -55,7 +67,7 @@ func (b *bench) intakeHTTP(ctx context.Context, m int) (rateResult, error) {
 		return rateResult{}, err
 	}
 	defer stop()
-	client := &http.Client{Transport: &http.Transport{MaxConnsPerHost: intakeWorkers, MaxIdleConnsPerHost: intakeWorkers}}
+	client := intakeClient()
 	defer client.CloseIdleConnections()
 	post := func(body []byte) error { return postPayout(ctx, client, url+"/v1/payouts", body) }
 	warm := bodies("warm", intakeWarmup)
@@ -63,11 +75,23 @@ func (b *bench) intakeHTTP(ctx context.Context, m int) (rateResult, error) {
 		return rateResult{}, err
 	}
 	all := bodies("http", m)
-	res, err := timed(ctx, m, st.calls, func(i int) error { return post(all[i]) })
+	res, err := b.timed(ctx, m, st.calls, func(i int) error { return post(all[i]) })
 	if err != nil {
 		return res, fmt.Errorf("HTTP intake: %w", err)
 	}
 	return res, nil
+}
+
+// intakeClient is the HTTP client of the intake figures: intakeWorkers
+// connections.
+func intakeClient() *http.Client {
+	return &http.Client{Transport: &http.Transport{MaxConnsPerHost: intakeWorkers, MaxIdleConnsPerHost: intakeWorkers}}
+}
+
+// newHTTPServer is an http.Server for h with cmd/payoutd's timeouts.
+func newHTTPServer(h http.Handler) *http.Server {
+	return &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
+		WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
 }
 
 // bodies returns the JSON bodies of n distinct payouts.
@@ -116,8 +140,7 @@ func (b *bench) serveAPIOn(ln net.Listener, st *stack) (string, func(), error) {
 		ln.Close()
 		return "", nil, err
 	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second,
-		WriteTimeout: time.Minute, IdleTimeout: 2 * time.Minute}
+	srv := newHTTPServer(h)
 	done := make(chan struct{})
 	go func() { defer close(done); _ = srv.Serve(ln) }()
 	stop := func() {
@@ -141,7 +164,7 @@ func (b *bench) intakeProducer(ctx context.Context, m int) (rateResult, error) {
 		return rateResult{}, err
 	}
 	reqs := newRequests("prod", m)
-	res, err := timed(ctx, m, st.calls, func(i int) error { return st.enqueueAll(ctx, reqs[i:i+1], 1) })
+	res, err := b.timed(ctx, m, st.calls, func(i int) error { return st.enqueueAll(ctx, reqs[i:i+1], 1) })
 	if err != nil {
 		return res, fmt.Errorf("Producer.Enqueue: %w", err)
 	}
@@ -171,9 +194,44 @@ func (b *bench) intakeAsynq(ctx context.Context, m int) (rateResult, error) {
 	if err := parallel(ctx, intakeWorkers, len(warm), func(i int) error { return enqueue(warm[i]) }); err != nil {
 		return rateResult{}, err
 	}
-	res, err := timed(ctx, m, counter, func(i int) error { return enqueue(all[i]) })
+	res, err := b.timed(ctx, m, counter, func(i int) error { return enqueue(all[i]) })
 	if errors.Is(err, asynq.ErrTaskIDConflict) {
 		err = fmt.Errorf("bare asynq enqueue: a TaskID was taken: %w", err)
 	}
 	return res, err
+}
+
+// floorAnswerBytes is the size of the HTTP floor's answer: about that of
+// payoutd's 202 (the new record).
+const floorAnswerBytes = 640
+
+// intakeNetHTTP is the HTTP floor: the same client, bodies and server
+// timeouts as intakeHTTP, against a handler that reads the body and answers
+// 202 with floorAnswerBytes of JSON, touching nothing else. It is net/http's
+// own cost a request on this machine, client and server together.
+func (b *bench) intakeNetHTTP(ctx context.Context, m int) (rateResult, error) {
+	answer := append(append([]byte(`{"pad":"`), bytes.Repeat([]byte("x"), floorAnswerBytes-11)...), `"}`+"\n"...)
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusAccepted)
+		_, _ = w.Write(answer)
+	})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return rateResult{}, err
+	}
+	srv := newHTTPServer(h)
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Close()
+	client := intakeClient()
+	defer client.CloseIdleConnections()
+	url := "http://" + ln.Addr().String() + "/v1/payouts"
+	post := func(body []byte) error { return postPayout(ctx, client, url, body) }
+	warm := bodies("warm", intakeWarmup)
+	if err := parallel(ctx, intakeWorkers, len(warm), func(i int) error { return post(warm[i]) }); err != nil {
+		return rateResult{}, err
+	}
+	all := bodies("floor", m)
+	return b.timed(ctx, m, &callCounter{}, func(i int) error { return post(all[i]) })
 }

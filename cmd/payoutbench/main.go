@@ -50,7 +50,7 @@ type options struct {
 	out         string
 	concurrency int
 	cpuProfile  string
-	rounds      int      // drains of each worker, alternating; the fastest counts
+	rounds      int      // runs of each drain and intake figure, alternating; the fastest counts
 	only        []string // measurement names; empty: all
 	sizes       sizes
 }
@@ -84,7 +84,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.IntVar(&n, "n", 0, "payouts of the drain (default 20000, or 3000 with -quick)")
 	fs.IntVar(&o.concurrency, "concurrency", 20, "asynq Concurrency of payoutd's worker and of the floor worker")
 	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "write a CPU profile of payoutd's (first) drain to this file")
-	fs.IntVar(&o.rounds, "rounds", 1, "drain each worker this many times, alternately, and report the fastest of each (a noisy machine)")
+	fs.IntVar(&o.rounds, "rounds", 1, "run each drain and intake figure this many times, alternately, and report the fastest of each (a noisy machine)")
 	fs.StringVar(&only, "only", "", "comma-separated measurements to run, of "+strings.Join(measurements, ","))
 	if err := fs.Parse(args); err != nil {
 		return o, err
