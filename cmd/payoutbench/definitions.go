@@ -30,8 +30,12 @@ func definitions(o options) []string {
 			"from a Go client limited to %d connections (`http.Transport.MaxConnsPerHost`) and as many goroutines; "+
 			"`Producer.Enqueue` from %d goroutines; bare asynq `Client.Enqueue` of `tasks.NewSubmitTask`'s task (same TaskID "+
 			"and options, same payload) from %d goroutines. The producer validates against the coin list as cmd/payoutd's does "+
-			"(`tasks.CoinCache` over the pipeline).",
-			s.intake, intakeWarmup, intakeWorkers, intakeWorkers, intakeWorkers),
+			"(`tasks.CoinCache` over the pipeline). The **HTTP floor** is net/http alone: the same client, bodies and server "+
+			"timeouts against a handler that reads the body and answers 202 with %d bytes of JSON (about payoutd's answer). "+
+			"The four run one after the other, -rounds times, and the fastest round of each counts. Per operation: wall time "+
+			"is the run's time over its operations; process CPU is this process's user and system time (getrusage; it holds "+
+			"the HTTP client too), redis-server CPU its INFO cpu `used_cpu_user` + `used_cpu_sys`, both over the same window.",
+			s.intake, intakeWarmup, intakeWorkers, intakeWorkers, intakeWorkers, floorAnswerBytes),
 		fmt.Sprintf("**Realistic timeline**: %d payouts each spend 10 min pending approval, 20 min pending signature and 2 min "+
 			"on chain, then succeed; one manual clock drives the pipeline, the store and the fake in %s steps, with "+
 			"payoutd's default poll intervals. The run plays asynq's scheduler (it runs each poll when the clock reaches the "+
