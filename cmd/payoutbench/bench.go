@@ -67,6 +67,7 @@ func (b *bench) drainRows(ctx context.Context, rep *report) error {
 		}
 		p, f = faster(p, pr), faster(f, fr)
 	}
+	rep.sections = append(rep.sections, drainSection(p, f))
 	pc, _, _ := p.calls.per(n)
 	fc, _, _ := f.calls.per(n)
 	rep.rows = append(rep.rows,
@@ -85,6 +86,22 @@ func faster(a, b drainResult) drainResult {
 		return b
 	}
 	return a
+}
+
+// drainSection is where the drains' time goes: wall time and CPU a payout.
+func drainSection(p, f drainResult) section {
+	s := section{
+		title:  "Drain, per payout (µs; the fastest round of each; the process holds the fake Cregis too)",
+		header: []string{"worker", "payouts/s", "wall", "process CPU", "redis-server CPU"},
+	}
+	for _, r := range []struct {
+		name string
+		res  drainResult
+	}{{"payoutd", p}, {"floor worker", f}} {
+		per := rateResult{m: r.res.n}
+		s.rows = append(s.rows, []string{r.name, count(r.res.rate()), per.perOp(r.res.took), per.perOp(r.res.cpu.process), per.perOp(r.res.cpu.redis)})
+	}
+	return s
 }
 
 // intakeSection is where the intake figures' time goes: wall time and CPU

@@ -20,6 +20,7 @@ type drainResult struct {
 	n     int
 	took  time.Duration
 	calls calls
+	cpu   cpuTime
 }
 
 // rate is the drain's payouts per second.
@@ -85,14 +86,14 @@ func (b *bench) timeDrain(ctx context.Context, st *stack, n int) (drainResult, e
 	if err != nil {
 		return drainResult{}, err
 	}
-	began := time.Now()
+	cpu, began := b.cpuNow(ctx), time.Now()
 	run, err := start(ctx, srv)
 	if err != nil {
 		stopProfile()
 		return drainResult{}, err
 	}
 	err = awaitCount(ctx, int64(n), func() (int64, error) { return terminalCount(st.metrics), nil })
-	res := drainResult{n: n, took: time.Since(began), calls: st.calls.take()}
+	res := drainResult{n: n, took: time.Since(began), calls: st.calls.take(), cpu: b.cpuNow(ctx).sub(cpu)}
 	stopProfile()
 	if serr := run.stop(); err == nil {
 		err = serr

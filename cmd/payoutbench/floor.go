@@ -129,12 +129,12 @@ func (b *bench) drainFloor(ctx context.Context, n int) (drainResult, error) {
 		return drainResult{}, err
 	}
 	srv := asynq.NewServerFromRedisClient(rdb, f.config(b.opt.concurrency))
-	began := time.Now()
+	cpu, began := b.cpuNow(ctx), time.Now()
 	if err := srv.Start(f.mux()); err != nil {
 		return drainResult{}, err
 	}
 	err = awaitCount(ctx, int64(n), func() (int64, error) { return f.settled.Load(), f.check() })
-	res := drainResult{n: n, took: time.Since(began), calls: counter.take()}
+	res := drainResult{n: n, took: time.Since(began), calls: counter.take(), cpu: b.cpuNow(ctx).sub(cpu)}
 	srv.Shutdown()
 	if err == nil {
 		err = f.check()
