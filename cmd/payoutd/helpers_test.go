@@ -181,6 +181,15 @@ func (in *instance) awaitReady(t *testing.T) {
 	}, func() string { return fmt.Sprintf("/readyz: got %d, not 200", status) })
 }
 
+// awaitStartupSweep waits for the sweep payoutd runs at start-up to end. A
+// test that needs payouts left to their own tasks waits for it first: that
+// sweep may find a payout between its move to submitted and its first
+// poll's enqueue, and poll it at once (an extra query, and by design).
+func (in *instance) awaitStartupSweep(t *testing.T) {
+	t.Helper()
+	in.logs.waitFor(t, "the start-up sweep", func(m map[string]any) bool { return m["message"] == "sweep done" })
+}
+
 // stop cancels the run and returns its error (once; later calls return nil).
 func (in *instance) stop(t *testing.T) error {
 	t.Helper()

@@ -89,6 +89,7 @@ func TestCallbacksSettlePayoutsAheadOfPolls(t *testing.T) {
 	e.withCallbacks(t)
 	// Polls an hour apart: only a callback can settle the payouts in time.
 	in := e.start(t, "POLL_MIN_INTERVAL", "1h", "POLL_MAX_INTERVAL", "2h")
+	in.awaitStartupSweep(t)
 	for _, id := range []string{"cb-6", "cb-fail7"} {
 		in.enqueue(t, id, "T-"+strings.TrimPrefix(id, "cb-"), "1")
 	}
