@@ -143,10 +143,10 @@ func (r *Redis) Kill(t testing.TB) {
 
 func (r *Redis) signal(t testing.TB, sig syscall.Signal) {
 	t.Helper()
-	if r.Kind != KindPrivate || r.cmd == nil || r.cmd.Process == nil {
+	if r.Kind != KindPrivate || r.srv == nil {
 		t.Fatalf("redistest: signals need a private redis-server, have %s", r.Kind)
 	}
-	if err := r.cmd.Process.Signal(sig); err != nil {
+	if err := r.srv.Signal(sig); err != nil {
 		t.Fatalf("redistest: %v: %v", sig, err)
 	}
 }

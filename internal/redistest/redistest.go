@@ -16,17 +16,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"fmt"
-	"net"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
 	"testing"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
 	"github.com/hibiken/asynq"
+	"github.com/payoutd/payoutd/internal/redisserver"
 	"github.com/redis/go-redis/v9"
 )
 
@@ -34,7 +30,7 @@ import (
 const (
 	EnvURL           = "TEST_REDIS_URL"
 	EnvRequireServer = "REDISTEST_REQUIRE_SERVER"
-	EnvServerBin     = "REDIS_SERVER_BIN"
+	EnvServerBin     = redisserver.EnvBin
 )
 
 // Kind says what kind of Redis a test got.
@@ -59,9 +55,8 @@ type Redis struct {
 	Prefix string
 
 	opts  *redis.Options
-	cmd   *exec.Cmd
-	dir   string
-	extra []string // more redis-server arguments (replication settings)
+	srv   *redisserver.Server // a private one's process
+	extra []string            // more redis-server arguments (replication settings)
 }
 
 // New returns a Redis for t, cleaned up when t ends.
@@ -107,19 +102,12 @@ func (r *Redis) Restart(t testing.TB) {
 	if r.Kind != KindPrivate {
 		t.Fatalf("redistest: Restart needs a private redis-server, have %s", r.Kind)
 	}
-	r.stop()
-	if err := r.launch(); err != nil {
+	if err := r.srv.Restart(context.Background()); err != nil {
 		t.Fatalf("redistest: restart: %v", err)
 	}
 }
 
-func serverBin() string {
-	if b := os.Getenv(EnvServerBin); b != "" {
-		return b
-	}
-	b, _ := exec.LookPath("redis-server")
-	return b
-}
+func serverBin() string { return redisserver.Bin() }
 
 func (r *Redis) useShared(t testing.TB, url string) {
 	opts, err := redis.ParseURL(url)
@@ -132,70 +120,19 @@ func (r *Redis) useShared(t testing.TB, url string) {
 
 func (r *Redis) startPrivate(t testing.TB) {
 	t.Helper()
-	r.Kind, r.dir = KindPrivate, t.TempDir()
-	var err error
-	for range 5 { // a free port can be taken between probe and bind: try again
-		r.Addr = "127.0.0.1:" + strconv.Itoa(freePort(t))
-		if err = r.launch(); err == nil {
-			break
-		}
-	}
+	srv, err := redisserver.Start(context.Background(), serverBin(), t.TempDir(), r.extra...)
 	if err != nil {
-		t.Fatalf("redistest: start redis-server: %v", err)
+		t.Fatalf("redistest: %v", err)
 	}
 	t.Cleanup(r.stop)
+	r.Kind, r.srv, r.Addr = KindPrivate, srv, srv.Addr
 	r.URL = "redis://" + r.Addr + "/0"
 	r.opts = &redis.Options{Addr: r.Addr}
 }
 
-func (r *Redis) launch() error {
-	_, port, _ := net.SplitHostPort(r.Addr)
-	args := append([]string{
-		"--port", port, "--bind", "127.0.0.1", "--dir", r.dir,
-		"--save", "", "--appendonly", "no", "--daemonize", "no",
-		"--logfile", filepath.Join(r.dir, "redis.log")}, r.extra...)
-	r.cmd = exec.Command(serverBin(), args...)
-	if err := r.cmd.Start(); err != nil {
-		return err
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- r.cmd.Wait() }()
-	c := redis.NewClient(&redis.Options{Addr: r.Addr, MaxRetries: -1})
-	defer c.Close()
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		select {
-		case err := <-exited:
-			log, _ := os.ReadFile(filepath.Join(r.dir, "redis.log"))
-			return fmt.Errorf("redis-server exited: %v: %s", err, tail(log))
-		default:
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
-		err := c.Ping(ctx).Err()
-		cancel()
-		if err == nil {
-			go func() { <-exited }()
-			return nil
-		}
-		if time.Now().After(deadline) {
-			_ = r.cmd.Process.Kill()
-			return fmt.Errorf("redis-server not ready: %v", err)
-		}
-		time.Sleep(10 * time.Millisecond) // polling for readiness: no event to await
-	}
-}
-
 func (r *Redis) stop() {
-	if r.cmd != nil && r.cmd.Process != nil {
-		_ = r.cmd.Process.Kill()
-		for i := 0; i < 500; i++ { // wait until the port is free again
-			c, err := net.DialTimeout("tcp", r.Addr, 50*time.Millisecond)
-			if err != nil {
-				break
-			}
-			c.Close()
-			time.Sleep(5 * time.Millisecond)
-		}
+	if r.srv != nil {
+		r.srv.Stop()
 	}
 }
 
@@ -218,23 +155,15 @@ func (r *Redis) ping(t testing.TB) {
 }
 
 func freePort(t testing.TB) int {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	port, err := redisserver.FreePort()
 	if err != nil {
-		t.Fatalf("redistest: free port: %v", err)
+		t.Fatalf("redistest: %v", err)
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
+	return port
 }
 
 func randomHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-func tail(b []byte) string {
-	if len(b) > 512 {
-		b = b[len(b)-512:]
-	}
-	return string(b)
 }
