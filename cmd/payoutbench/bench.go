@@ -54,20 +54,21 @@ func step[T any](b *bench, what string, f func() (T, error)) (T, error) {
 // times each, and reports the fastest of each.
 func (b *bench) drainRows(ctx context.Context, rep *report) error {
 	n := b.opt.sizes.drain
-	var p, f drainResult
+	var p, f rateResult
 	for round := range b.opt.rounds {
 		what := fmt.Sprintf("drain of %d payouts, round %d of %d", n, round+1, b.opt.rounds)
-		pr, err := step(b, "payoutd "+what, func() (drainResult, error) { return b.drainPayoutd(ctx, n) })
+		pr, err := step(b, "payoutd "+what, func() (rateResult, error) { return b.drainPayoutd(ctx, n) })
 		if err != nil {
 			return err
 		}
-		fr, err := step(b, "floor "+what, func() (drainResult, error) { return b.drainFloor(ctx, n) })
+		fr, err := step(b, "floor "+what, func() (rateResult, error) { return b.drainFloor(ctx, n) })
 		if err != nil {
 			return err
 		}
 		p, f = faster(p, pr), faster(f, fr)
 	}
-	rep.sections = append(rep.sections, drainSection(p, f))
+	rep.sections = append(rep.sections, perOpSection("Drain, per payout (µs; the fastest round of each; the process holds the fake Cregis too)",
+		"worker", named{"payoutd", p}, named{"floor worker", f}))
 	pc, _, _ := p.calls.per(n)
 	fc, _, _ := f.calls.per(n)
 	rep.rows = append(rep.rows,
@@ -78,54 +79,6 @@ func (b *bench) drainRows(ctx context.Context, rep *report) error {
 			describeCalls(f.calls, n) + " (floor worker: bare asynq, two tasks)", ratio(pc, fc), "<= 30", meets(pc <= 30)},
 	)
 	return nil
-}
-
-// faster returns the faster of two drains; a zero one never wins.
-func faster(a, b drainResult) drainResult {
-	if a.n == 0 || b.rate() > a.rate() {
-		return b
-	}
-	return a
-}
-
-// drainSection is where the drains' time goes: wall time and CPU a payout.
-func drainSection(p, f drainResult) section {
-	s := section{
-		title:  "Drain, per payout (µs; the fastest round of each; the process holds the fake Cregis too)",
-		header: []string{"worker", "payouts/s", "wall", "process CPU", "redis-server CPU"},
-	}
-	for _, r := range []struct {
-		name string
-		res  drainResult
-	}{{"payoutd", p}, {"floor worker", f}} {
-		per := rateResult{m: r.res.n}
-		s.rows = append(s.rows, []string{r.name, count(r.res.rate()), per.perOp(r.res.took), per.perOp(r.res.cpu.process), per.perOp(r.res.cpu.redis)})
-	}
-	return s
-}
-
-// intakeSection is where the intake figures' time goes: wall time and CPU
-// an operation, the process's and the redis-server's, beside the HTTP floor.
-func intakeSection(h, p, a, f rateResult) section {
-	s := section{
-		title:  "Intake, per operation (µs; the fastest round of each; the process holds the client too)",
-		header: []string{"figure", "ops/s", "wall", "process CPU", "redis-server CPU"},
-	}
-	for _, r := range []struct {
-		name string
-		res  rateResult
-	}{{"HTTP intake", h}, {"Producer.Enqueue", p}, {"bare asynq enqueue", a}, {"HTTP floor: net/http alone", f}} {
-		s.rows = append(s.rows, []string{r.name, count(r.res.rate()), r.res.perOp(r.res.took), r.res.perOp(r.res.cpu.process), r.res.perOp(r.res.cpu.redis)})
-	}
-	return s
-}
-
-// fasterRate is the faster of two intake runs; a is zero before the first.
-func fasterRate(a, b rateResult) rateResult {
-	if a.m == 0 || b.rate() > a.rate() {
-		return b
-	}
-	return a
 }
 
 // describeCalls formats commands a payout, with scripts and round trips.
@@ -203,9 +156,10 @@ func (b *bench) intakeRows(ctx context.Context, rep *report) error {
 		if err != nil {
 			return err
 		}
-		h, p, a, f = fasterRate(h, hr), fasterRate(p, pr), fasterRate(a, ar), fasterRate(f, fr)
+		h, p, a, f = faster(h, hr), faster(p, pr), faster(a, ar), faster(f, fr)
 	}
-	rep.sections = append(rep.sections, intakeSection(h, p, a, f))
+	rep.sections = append(rep.sections, perOpSection("Intake, per operation (µs; the fastest round of each; the process holds the client too)",
+		"figure", named{"HTTP intake", h}, named{"Producer.Enqueue", p}, named{"bare asynq enqueue", a}, named{"HTTP floor: net/http alone", f}))
 	rep.rows = append(rep.rows,
 		row{fmt.Sprintf("HTTP intake, %d connections, req/s (best of %d)", intakeWorkers, b.opt.rounds), count(h.rate()),
 			count(p.rate()) + " (Producer.Enqueue)", ratio(h.rate(), p.rate()), ">= 0.5", meets(h.rate()/p.rate() >= 0.5)},

@@ -14,18 +14,6 @@ import (
 	dto "github.com/prometheus/client_model/go"
 )
 
-// drainResult is one drain: n payouts from intake to the end in took,
-// after calls to Redis.
-type drainResult struct {
-	n     int
-	took  time.Duration
-	calls calls
-	cpu   cpuTime
-}
-
-// rate is the drain's payouts per second.
-func (d drainResult) rate() float64 { return float64(d.n) / d.took.Seconds() }
-
 // firstPollDelay is the first poll's delay of payoutd and the floor alike:
 // the smallest both allow, since asynq schedules in whole seconds.
 const firstPollDelay = time.Second
@@ -33,17 +21,17 @@ const firstPollDelay = time.Second
 // drainPayoutd enqueues n payouts through Producer.Enqueue, then starts
 // payoutd's worker and times it until every record is terminal. Redis calls
 // are counted from the first enqueue to the last terminal write.
-func (b *bench) drainPayoutd(ctx context.Context, n int) (drainResult, error) {
+func (b *bench) drainPayoutd(ctx context.Context, n int) (rateResult, error) {
 	fake, st, err := b.freshStack(stackConfig{pollMin: firstPollDelay})
 	if err != nil {
-		return drainResult{}, err
+		return rateResult{}, err
 	}
 	defer fake.Close()
 	defer st.close()
 	reqs := newRequests("drain", n)
 	st.calls.take()
 	if err := st.enqueueAll(ctx, reqs, intakeWorkers); err != nil {
-		return drainResult{}, err
+		return rateResult{}, err
 	}
 	res, err := b.timeDrain(ctx, st, n)
 	if err != nil {
@@ -77,23 +65,23 @@ func (b *bench) freshFake() (*cregistest.Server, error) {
 
 // timeDrain runs the worker until n records are terminal, profiling it
 // when asked.
-func (b *bench) timeDrain(ctx context.Context, st *stack, n int) (drainResult, error) {
+func (b *bench) timeDrain(ctx context.Context, st *stack, n int) (rateResult, error) {
 	srv, err := st.server(b.opt.concurrency)
 	if err != nil {
-		return drainResult{}, err
+		return rateResult{}, err
 	}
 	stopProfile, err := b.startProfile()
 	if err != nil {
-		return drainResult{}, err
+		return rateResult{}, err
 	}
 	cpu, began := b.cpuNow(ctx), time.Now()
 	run, err := start(ctx, srv)
 	if err != nil {
 		stopProfile()
-		return drainResult{}, err
+		return rateResult{}, err
 	}
 	err = awaitCount(ctx, int64(n), func() (int64, error) { return terminalCount(st.metrics), nil })
-	res := drainResult{n: n, took: time.Since(began), calls: st.calls.take(), cpu: b.cpuNow(ctx).sub(cpu)}
+	res := rateResult{m: n, took: time.Since(began), calls: st.calls.take(), cpu: b.cpuNow(ctx).sub(cpu)}
 	stopProfile()
 	if serr := run.stop(); err == nil {
 		err = serr

@@ -110,15 +110,15 @@ func (f *floor) fail(err error) error {
 // drainFloor enqueues n floor submit tasks, then starts a bare asynq server
 // with the floor's handlers (payoutd's concurrency, queues and check
 // interval) and times it until every payout is settled.
-func (b *bench) drainFloor(ctx context.Context, n int) (drainResult, error) {
+func (b *bench) drainFloor(ctx context.Context, n int) (rateResult, error) {
 	fake, err := b.freshFake()
 	if err != nil {
-		return drainResult{}, err
+		return rateResult{}, err
 	}
 	defer fake.Close()
 	cc, err := cregis.New(fake.ClientConfig())
 	if err != nil {
-		return drainResult{}, err
+		return rateResult{}, err
 	}
 	counter := &callCounter{}
 	rdb := b.redis.client(counter)
@@ -126,15 +126,15 @@ func (b *bench) drainFloor(ctx context.Context, n int) (drainResult, error) {
 	f := &floor{cregis: cc, asynq: asynq.NewClientFromRedisClient(rdb), queues: tasks.NewQueues("")}
 	reqs := newRequests("floor", n)
 	if err := f.enqueueSubmits(ctx, reqs); err != nil {
-		return drainResult{}, err
+		return rateResult{}, err
 	}
 	srv := asynq.NewServerFromRedisClient(rdb, f.config(b.opt.concurrency))
 	cpu, began := b.cpuNow(ctx), time.Now()
 	if err := srv.Start(f.mux()); err != nil {
-		return drainResult{}, err
+		return rateResult{}, err
 	}
 	err = awaitCount(ctx, int64(n), func() (int64, error) { return f.settled.Load(), f.check() })
-	res := drainResult{n: n, took: time.Since(began), calls: counter.take(), cpu: b.cpuNow(ctx).sub(cpu)}
+	res := rateResult{m: n, took: time.Since(began), calls: counter.take(), cpu: b.cpuNow(ctx).sub(cpu)}
 	srv.Shutdown()
 	if err == nil {
 		err = f.check()

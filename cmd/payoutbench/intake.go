@@ -22,17 +22,6 @@ const intakeWorkers = 16
 // intakeWarmup requests go first, untimed: connections, scripts, the coin list.
 const intakeWarmup = 64
 
-// rateResult is m operations in took, after calls to Redis, using cpu.
-type rateResult struct {
-	m     int
-	took  time.Duration
-	calls calls
-	cpu   cpuTime
-}
-
-// rate is operations per second.
-func (r rateResult) rate() float64 { return float64(r.m) / r.took.Seconds() }
-
 // timed runs fn(i) for i in [0, m) on intakeWorkers goroutines and times
 // it, with the CPU it took.
 func (b *bench) timed(ctx context.Context, m int, counter *callCounter, fn func(i int) error) (rateResult, error) {
@@ -42,14 +31,6 @@ func (b *bench) timed(ctx context.Context, m int, counter *callCounter, fn func(
 	err := parallel(ctx, intakeWorkers, m, fn)
 	took := time.Since(began)
 	return rateResult{m: m, took: took, calls: counter.take(), cpu: b.cpuNow(ctx).sub(cpu)}, err
-}
-
-// perOp is a duration an operation, in microseconds.
-func (r rateResult) perOp(d time.Duration) string {
-	if d <= 0 {
-		return "—"
-	}
-	return fmt.Sprintf("%.1f", float64(d.Nanoseconds())/1e3/float64(r.m))
 }
 
 // intakeHTTP posts m distinct valid payouts to POST /v1/payouts on
@@ -67,25 +48,26 @@ func (b *bench) intakeHTTP(ctx context.Context, m int) (rateResult, error) {
 		return rateResult{}, err
 	}
 	defer stop()
-	client := intakeClient()
-	defer client.CloseIdleConnections()
-	post := func(body []byte) error { return postPayout(ctx, client, url+"/v1/payouts", body) }
-	warm := bodies("warm", intakeWarmup)
-	if err := parallel(ctx, intakeWorkers, len(warm), func(i int) error { return post(warm[i]) }); err != nil {
-		return rateResult{}, err
-	}
-	all := bodies("http", m)
-	res, err := b.timed(ctx, m, st.calls, func(i int) error { return post(all[i]) })
+	res, err := b.postPayouts(ctx, url+"/v1/payouts", "http", m, st.calls)
 	if err != nil {
 		return res, fmt.Errorf("HTTP intake: %w", err)
 	}
 	return res, nil
 }
 
-// intakeClient is the HTTP client of the intake figures: intakeWorkers
-// connections.
-func intakeClient() *http.Client {
-	return &http.Client{Transport: &http.Transport{MaxConnsPerHost: intakeWorkers, MaxIdleConnsPerHost: intakeWorkers}}
+// postPayouts posts intakeWarmup untimed payouts to url, then m timed ones
+// with ids from prefix, from a client with intakeWorkers connections, each
+// answer wanted 202.
+func (b *bench) postPayouts(ctx context.Context, url, prefix string, m int, counter *callCounter) (rateResult, error) {
+	client := &http.Client{Transport: &http.Transport{MaxConnsPerHost: intakeWorkers, MaxIdleConnsPerHost: intakeWorkers}}
+	defer client.CloseIdleConnections()
+	post := func(body []byte) error { return postPayout(ctx, client, url, body) }
+	warm := bodies("warm", intakeWarmup)
+	if err := parallel(ctx, intakeWorkers, len(warm), func(i int) error { return post(warm[i]) }); err != nil {
+		return rateResult{}, err
+	}
+	all := bodies(prefix, m)
+	return b.timed(ctx, m, counter, func(i int) error { return post(all[i]) })
 }
 
 // newHTTPServer is an http.Server for h with cmd/payoutd's timeouts.
@@ -224,14 +206,5 @@ func (b *bench) intakeNetHTTP(ctx context.Context, m int) (rateResult, error) {
 	srv := newHTTPServer(h)
 	go func() { _ = srv.Serve(ln) }()
 	defer srv.Close()
-	client := intakeClient()
-	defer client.CloseIdleConnections()
-	url := "http://" + ln.Addr().String() + "/v1/payouts"
-	post := func(body []byte) error { return postPayout(ctx, client, url, body) }
-	warm := bodies("warm", intakeWarmup)
-	if err := parallel(ctx, intakeWorkers, len(warm), func(i int) error { return post(warm[i]) }); err != nil {
-		return rateResult{}, err
-	}
-	all := bodies("floor", m)
-	return b.timed(ctx, m, &callCounter{}, func(i int) error { return post(all[i]) })
+	return b.postPayouts(ctx, "http://"+ln.Addr().String()+"/v1/payouts", "floor", m, &callCounter{})
 }
