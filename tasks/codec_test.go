@@ -272,8 +272,10 @@ func TestRecordDecoder(t *testing.T) {
 	})
 }
 
-// refRecord is the stored format as encoding/json reads it: an independent
-// reading of the format, to check the hand-written decoder against.
+// refRecord is the stored format as the standard library's encoding/json
+// reads it, with its own copy of the keys: an independent reading of the
+// format, to check storedRecord and github.com/segmentio/encoding/json
+// against.
 type refRecord struct {
 	V             int             `json:"v"`
 	ThirdPartyID  string          `json:"id"`

@@ -228,14 +228,7 @@ func TestRedisLocationsAreParsed(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
-			cfg, err := loadConfig(getenvFrom(tt.env))
-			if err != nil {
-				t.Fatalf("loadConfig: %v", err)
-			}
-			conn, err := newRedisConn(&cfg)
-			if err != nil {
-				t.Fatalf("newRedisConn: %v", err)
-			}
+			conn := mustRedisConn(t, tt.env)
 			if conn.desc != tt.wantDesc {
 				t.Errorf("connection: got %q want %q", conn.desc, tt.wantDesc)
 			}
@@ -244,6 +237,20 @@ func TestRedisLocationsAreParsed(t *testing.T) {
 			}
 		})
 	}
+}
+
+// mustRedisConn is the Redis connection cmd/payoutd makes of env.
+func mustRedisConn(t *testing.T, env map[string]string) redisConn {
+	t.Helper()
+	cfg, err := loadConfig(getenvFrom(env))
+	if err != nil {
+		t.Fatalf("loadConfig: %v", err)
+	}
+	conn, err := newRedisConn(&cfg)
+	if err != nil {
+		t.Fatalf("newRedisConn: %v", err)
+	}
+	return conn
 }
 
 // TestRedisSpeaksRESP2UnlessTheURLSaysOtherwise: RESP2 by default (see
@@ -263,14 +270,7 @@ func TestRedisSpeaksRESP2UnlessTheURLSaysOtherwise(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.desc, func(t *testing.T) {
-			cfg, err := loadConfig(getenvFrom(tt.env))
-			if err != nil {
-				t.Fatalf("loadConfig: %v", err)
-			}
-			conn, err := newRedisConn(&cfg)
-			if err != nil {
-				t.Fatalf("newRedisConn: %v", err)
-			}
+			conn := mustRedisConn(t, tt.env)
 			c := conn.newClient()
 			defer c.Close()
 			var got int
